@@ -1,0 +1,116 @@
+"""Write and read the files of a run folder: ``results.json`` (validated) and the per-clip table.
+
+JSON is written with sorted keys and a ``default=`` hook for NumPy/torch scalars and paths; every file
+goes through :mod:`evalkit.results.atomic`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from evalkit.results.atomic import atomic_path, atomic_write_text
+from evalkit.results.schema import (
+    PER_CLIP_CSV_FILE,
+    PER_CLIP_FILE,
+    RESULTS_FILE,
+    ResultsSchemaError,
+    validate_results,
+)
+
+logger = logging.getLogger(__name__)
+
+
+def to_jsonable(value: Any) -> Any:
+    """``json.dumps`` ``default=`` hook: NumPy/torch scalars, paths, sets and tuples become plain JSON."""
+    if hasattr(value, "item") and callable(value.item) and getattr(value, "ndim", 0) == 0:
+        return value.item()
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value)
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON: {value!r}")
+
+
+def dumps(doc: Any) -> str:
+    """Canonical JSON text: sorted keys, two-space indent, NaN/Inf refused (write them as ``null``)."""
+    return json.dumps(_finite(doc), indent=2, sort_keys=True, default=to_jsonable, allow_nan=False) + "\n"
+
+
+def write_results(path: str | os.PathLike[str], doc: dict[str, Any]) -> Path:
+    """Validate ``doc`` and write it atomically to ``path`` (a file, or a run folder for ``results.json``)."""
+    target = _results_path(path)
+    validate_results(json.loads(dumps(doc)), source=str(target))
+    atomic_write_text(target, dumps(doc))
+    return target
+
+
+def read_results(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read and validate a results file (or the ``results.json`` of a run folder)."""
+    target = _results_path(path)
+    try:
+        text = target.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ResultsSchemaError(f"{target}: no such results file; run `evalkit run` first") from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultsSchemaError(f"{target}: not valid JSON ({exc})") from None
+    return validate_results(doc, source=str(target))
+
+
+def merge_profile(path: str | os.PathLike[str], profile: dict[str, Any]) -> Path:
+    """Store an efficiency profile (from `evalkit bench`) under the ``profile`` key of a results file."""
+    doc = read_results(path)
+    doc["profile"] = profile
+    return write_results(path, doc)
+
+
+def write_per_clip(run_dir: str | os.PathLike[str], table: pd.DataFrame) -> Path:
+    """Write the per-clip table as parquet, or as CSV when no parquet engine is installed."""
+    run_dir = Path(run_dir)
+    try:
+        with atomic_path(run_dir / PER_CLIP_FILE) as tmp:
+            table.to_parquet(tmp, index=False)
+        return run_dir / PER_CLIP_FILE
+    except ImportError as exc:
+        logger.warning("parquet unavailable (%s); writing %s instead", exc, PER_CLIP_CSV_FILE)
+    with atomic_path(run_dir / PER_CLIP_CSV_FILE) as tmp:
+        table.to_csv(tmp, index=False)
+    return run_dir / PER_CLIP_CSV_FILE
+
+
+def read_per_clip(run_dir: str | os.PathLike[str]) -> pd.DataFrame:
+    """The per-clip table of a run folder (or of the folder holding a given ``results.json``)."""
+    run_dir = Path(run_dir)
+    if run_dir.is_file():
+        run_dir = run_dir.parent
+    if (run_dir / PER_CLIP_FILE).exists():
+        return pd.read_parquet(run_dir / PER_CLIP_FILE)
+    if (run_dir / PER_CLIP_CSV_FILE).exists():
+        return pd.read_csv(run_dir / PER_CLIP_CSV_FILE, dtype={"clip_id": str})
+    raise ResultsSchemaError(f"{run_dir}: no {PER_CLIP_FILE} or {PER_CLIP_CSV_FILE}")
+
+
+def _results_path(path: str | os.PathLike[str]) -> Path:
+    target = Path(path)
+    return target / RESULTS_FILE if target.is_dir() else target
+
+
+def _finite(value: Any) -> Any:
+    """Replace non-finite floats by ``None`` all the way down (JSON has no NaN)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(val) for key, val in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(val) for val in value]
+    return value

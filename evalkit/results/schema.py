@@ -1,0 +1,215 @@
+"""The versioned results schema of `evalkit run`: names, shapes and a validator for ``results.json``.
+
+docs/results-schema.md is the prose version of this module; the two change together, and
+``SCHEMA_VERSION`` goes up whenever a reader written for the old layout would misread the new one.
+Documents are plain JSON dicts (what the report and leaderboard read from disk); the dataclasses here
+give typed access to the parts that are read most (metric estimates).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SCHEMA_VERSION = 1
+RESULTS_KIND = "evalkit.run"
+
+RESULTS_FILE = "results.json"
+PER_CLIP_FILE = "per_clip.parquet"
+PER_CLIP_CSV_FILE = "per_clip.csv"
+MANIFEST_FILE = "manifest.json"
+REPORT_FILE = "report.html"
+
+COMPARISONS: tuple[str, ...] = ("teacher", "student", "student_vs_teacher")
+"""teacher = metric(ground truth, teacher output); student = metric(ground truth, student output);
+student_vs_teacher = metric(teacher output, student output)."""
+
+DELTAS: tuple[str, ...] = ("drop", "increase", "retention")
+"""Paired student-against-reference figures: drop = ref - student, increase = student - ref,
+retention = student / ref when higher is better, ref / student when lower is better (1.0 = nothing lost)."""
+
+METRIC_ALIASES: dict[str, str] = {"rfvd": "fvd"}
+"""Names accepted for a metric besides its results key (gate rules say ``rfvd``; results say ``fvd``)."""
+
+CLIP_STATUSES: tuple[str, ...] = ("ok", "failed")
+SKIP_STAGES: tuple[str, ...] = ("manifest", "load", "teacher", "student", "metrics")
+PER_CLIP_BASE_COLUMNS: tuple[str, ...] = ("clip_id", "status", "stage", "reason", "rank")
+
+_TOP_LEVEL: dict[str, type | tuple[type, ...]] = {
+    "schema_version": int,
+    "kind": str,
+    "run_id": str,
+    "status": str,
+    "random_weights": bool,
+    "created_utc": str,
+    "config": dict,
+    "protocol": dict,
+    "dataset": dict,
+    "decoders": dict,
+    "metrics": dict,
+    "ci": dict,
+    "clips": dict,
+    "provenance": dict,
+    "device": dict,
+    "seed": int,
+    "timings": dict,
+    "cache": dict,
+    "files": dict,
+}
+_RUN_STATUSES = ("complete", "partial")
+
+
+class ResultsSchemaError(ValueError):
+    """A results document that this evalkit cannot read; the message names the file, key and fix."""
+
+
+def per_clip_column(metric: str, comparison: str) -> str:
+    """The per-clip table column holding ``metric`` for ``comparison``, e.g. ``psnr.student``."""
+    if comparison not in COMPARISONS:
+        raise ValueError(f"unknown comparison {comparison!r}; choose one of: {', '.join(COMPARISONS)}")
+    return f"{metric}.{comparison}"
+
+
+def canonical_metric(name: str) -> str:
+    """The results key for a metric name or alias (``rfvd`` -> ``fvd``)."""
+    return METRIC_ALIASES.get(name, name)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One aggregate number with its 95% confidence interval (``None`` bounds when no CI exists, e.g. FVD)."""
+
+    value: float
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form; non-finite floats become ``None`` (JSON has no NaN)."""
+        return {key: _json_float(val) if isinstance(val, float) else val for key, val in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Estimate:
+        """Inverse of :meth:`to_dict`; a ``None`` value reads back as NaN."""
+        value = data.get("value")
+        return cls(
+            value=math.nan if value is None else float(value),
+            ci_low=None if data.get("ci_low") is None else float(data["ci_low"]),
+            ci_high=None if data.get("ci_high") is None else float(data["ci_high"]),
+            n=int(data.get("n", 0)),
+        )
+
+    def bound(self, side: str) -> float | None:
+        """``"value"``, ``"lower"`` (ci_low) or ``"upper"`` (ci_high)."""
+        return {"value": self.value, "lower": self.ci_low, "upper": self.ci_high}[side]
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """The ``metrics.<name>`` entry: availability, labels, three-way values and paired deltas."""
+
+    name: str
+    available: bool
+    higher_is_better: bool
+    label: str
+    variant: str = ""
+    unit: str = ""
+    per_clip: bool = True
+    reason: str | None = None
+    fetch: str | None = None
+    values: dict[str, Estimate] = field(default_factory=dict)
+    paired: dict[str, Estimate] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (the ``name`` is the key it is stored under, so it is not repeated)."""
+        return {
+            "available": self.available,
+            "higher_is_better": self.higher_is_better,
+            "label": self.label,
+            "variant": self.variant,
+            "unit": self.unit,
+            "per_clip": self.per_clip,
+            "reason": self.reason,
+            "fetch": self.fetch,
+            "values": {key: est.to_dict() for key, est in self.values.items()},
+            "paired": {key: est.to_dict() for key, est in self.paired.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, name: str, data: dict[str, Any]) -> MetricResult:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            name=name,
+            available=bool(data["available"]),
+            higher_is_better=bool(data["higher_is_better"]),
+            label=str(data.get("label", name)),
+            variant=str(data.get("variant", "")),
+            unit=str(data.get("unit", "")),
+            per_clip=bool(data.get("per_clip", True)),
+            reason=data.get("reason"),
+            fetch=data.get("fetch"),
+            values={key: Estimate.from_dict(val) for key, val in (data.get("values") or {}).items()},
+            paired={key: Estimate.from_dict(val) for key, val in (data.get("paired") or {}).items()},
+        )
+
+
+def metric_results(doc: dict[str, Any]) -> dict[str, MetricResult]:
+    """Every ``metrics`` entry of a validated results document, typed."""
+    return {name: MetricResult.from_dict(name, entry) for name, entry in doc["metrics"].items()}
+
+
+def validate_results(doc: Any, source: str = "results") -> dict[str, Any]:
+    """Check ``doc`` against this schema version; return it unchanged or raise :class:`ResultsSchemaError`."""
+    if not isinstance(doc, dict):
+        raise ResultsSchemaError(f"{source}: expected a JSON object, got {type(doc).__name__}")
+    version = doc.get("schema_version")
+    if version != SCHEMA_VERSION:
+        hint = "upgrade evalkit" if isinstance(version, int) and version > SCHEMA_VERSION else "re-run evalkit run"
+        raise ResultsSchemaError(
+            f"{source}: schema_version {version!r} is not supported (this evalkit reads {SCHEMA_VERSION}); {hint}"
+        )
+    if doc.get("kind") != RESULTS_KIND:
+        raise ResultsSchemaError(f"{source}: kind {doc.get('kind')!r} is not {RESULTS_KIND!r}")
+    for key, expected in _TOP_LEVEL.items():
+        if key not in doc:
+            raise ResultsSchemaError(f"{source}: required key {key!r} is missing")
+        if not isinstance(doc[key], expected) or (expected is int and isinstance(doc[key], bool)):
+            raise ResultsSchemaError(f"{source}: {key!r} must be {_type_name(expected)}, got {type(doc[key]).__name__}")
+    if doc["status"] not in _RUN_STATUSES:
+        raise ResultsSchemaError(f"{source}: status {doc['status']!r} is not one of {', '.join(_RUN_STATUSES)}")
+    for key in ("hash", "params"):
+        if key not in doc["protocol"]:
+            raise ResultsSchemaError(f"{source}: protocol.{key} is missing")
+    for name, entry in doc["metrics"].items():
+        _validate_metric(source, name, entry)
+    if "profile" in doc and doc["profile"] is not None and not isinstance(doc["profile"], dict):
+        raise ResultsSchemaError(f"{source}: profile must be an object or null")
+    return doc
+
+
+def _validate_metric(source: str, name: str, entry: Any) -> None:
+    where = f"{source}: metrics.{name}"
+    if not isinstance(entry, dict):
+        raise ResultsSchemaError(f"{where} must be an object")
+    for key in ("available", "higher_is_better", "label", "values", "paired"):
+        if key not in entry:
+            raise ResultsSchemaError(f"{where}.{key} is missing")
+    if not entry["available"] and not entry.get("reason"):
+        raise ResultsSchemaError(f"{where} is unavailable but gives no reason")
+    for key in entry["values"]:
+        if key not in COMPARISONS:
+            raise ResultsSchemaError(f"{where}.values.{key} is not one of {', '.join(COMPARISONS)}")
+    for key in entry["paired"]:
+        if key not in DELTAS:
+            raise ResultsSchemaError(f"{where}.paired.{key} is not one of {', '.join(DELTAS)}")
+
+
+def _json_float(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    if isinstance(expected, tuple):
+        return " or ".join(t.__name__ for t in expected)
+    return expected.__name__
