@@ -1,0 +1,1 @@
+"""HTML run reports and static leaderboards, rendered from results files on disk only (never recomputed)."""

@@ -1,0 +1,72 @@
+"""Static charts for the report and leaderboard: matplotlib (Agg) rendered to inline ``data:`` URIs.
+
+Static SVG keeps pages self-contained (an interactive plotting library would have to inline megabytes
+of JavaScript). Labels come from data, so they are drawn with ``parse_math=False`` (no mathtext) and
+the SVG is shown through ``<img>``, where it cannot run script.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (backend must be chosen first)
+from matplotlib.figure import Figure  # noqa: E402
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One decoder on the quality-vs-speed chart."""
+
+    label: str
+    fps: float
+    quality: float
+    role: str = "student"  # "teacher" | "student": sets the marker
+
+
+def figure_to_data_uri(fig: Figure, fmt: str = "svg") -> str:
+    """Serialize ``fig`` as an ``svg`` or ``png`` data URI and close it (figures are not reused)."""
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format=fmt, bbox_inches="tight", dpi=110, metadata={"Date": None} if fmt == "svg" else None)
+    finally:
+        plt.close(fig)
+    mime = "image/svg+xml" if fmt == "svg" else f"image/{fmt}"
+    return f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
+
+
+def quality_speed_chart(points: Sequence[ChartPoint], quality_label: str, speed_label: str) -> str:
+    """Scatter of quality (y) against frames per second (x, log scale) as an SVG data URI.
+
+    Raises:
+        ValueError: if no point has a positive FPS (nothing to draw on a log axis).
+    """
+    drawable = [p for p in points if p.fps > 0]
+    if not drawable:
+        raise ValueError("quality_speed_chart: no point has a measured FPS > 0")
+    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    markers = {"teacher": ("s", "#5b6673"), "student": ("o", "#1f5fa8")}
+    for point in drawable:
+        marker, color = markers.get(point.role, markers["student"])
+        ax.scatter(point.fps, point.quality, marker=marker, color=color, s=46, zorder=3)
+        ax.annotate(
+            point.label,
+            (point.fps, point.quality),
+            textcoords="offset points",
+            xytext=(6, 5),
+            fontsize=8,
+            parse_math=False,
+        )
+    ax.set_xscale("log")
+    ax.set_xlabel(speed_label, parse_math=False)
+    ax.set_ylabel(quality_label, parse_math=False)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.margins(x=0.25, y=0.2)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    return figure_to_data_uri(fig)

@@ -1,0 +1,127 @@
+"""Frame comparisons for the run report: still panels and a size-bounded animated GIF, as data URIs.
+
+Works on the sample frames a run saved (uint8 ``(T, H, W, 3)`` arrays for ground truth, teacher and
+student); nothing is decoded again. PIL writes PNG and GIF; the heat map uses a matplotlib colormap.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from matplotlib import colormaps
+from PIL import Image
+
+HEATMAP_FULL_SCALE = 64  # 8-bit levels of mean absolute error that map to the top of the colormap
+PIXELATED_BELOW = 160  # frames smaller than this (pixels, longest side) are shown with hard pixel edges
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One labelled image in a comparison row."""
+
+    title: str
+    data_uri: str
+    width: int
+    height: int
+    pixelated: bool
+
+
+def _check_clip(name: str, frames: np.ndarray) -> None:
+    if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ValueError(f"{name} frames must be uint8 (T, H, W, 3), got {frames.dtype} {tuple(frames.shape)}")
+
+
+def _check_same_shape(**clips: np.ndarray) -> None:
+    for name, frames in clips.items():
+        _check_clip(name, frames)
+    shapes = {name: tuple(frames.shape) for name, frames in clips.items()}
+    if len(set(shapes.values())) != 1:
+        raise ValueError(f"sample clips differ in shape: {shapes}")
+
+
+def _fit(image: Image.Image, max_side: int) -> Image.Image:
+    scale = max_side / max(image.size)
+    if scale >= 1:
+        return image
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def _png_data_uri(image: Image.Image) -> str:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def error_heatmap(reference: np.ndarray, candidate: np.ndarray, full_scale: int = HEATMAP_FULL_SCALE) -> np.ndarray:
+    """Per-pixel mean absolute error of two uint8 ``(H, W, 3)`` frames as an RGB uint8 heat map.
+
+    The scale is fixed (``full_scale`` levels → top colour) so heat maps of different clips compare.
+    """
+    error = np.abs(reference.astype(np.int16) - candidate.astype(np.int16)).mean(axis=-1)
+    rgba = colormaps["inferno"](np.clip(error / full_scale, 0.0, 1.0))
+    return (rgba[..., :3] * 255).round().astype(np.uint8)
+
+
+def comparison_panels(
+    ground_truth: np.ndarray, teacher: np.ndarray, student: np.ndarray, frame: int, max_side: int = 384
+) -> list[Panel]:
+    """Ground truth | teacher | student | |student − teacher| heat map for one frame, as PNG panels."""
+    _check_same_shape(ground_truth=ground_truth, teacher=teacher, student=student)
+    if not 0 <= frame < ground_truth.shape[0]:
+        raise ValueError(f"frame {frame} is outside the sample's {ground_truth.shape[0]} frames")
+    images = {
+        "ground truth": ground_truth[frame],
+        "teacher": teacher[frame],
+        "student": student[frame],
+        f"|student \u2212 teacher| (0\u2013{HEATMAP_FULL_SCALE} levels)": error_heatmap(teacher[frame], student[frame]),
+    }
+    pixelated = max(ground_truth.shape[1:3]) < PIXELATED_BELOW
+    panels = []
+    for title, array in images.items():
+        image = _fit(Image.fromarray(array), max_side)
+        panels.append(Panel(title, _png_data_uri(image), image.width, image.height, pixelated))
+    return panels
+
+
+def animated_preview(
+    ground_truth: np.ndarray,
+    teacher: np.ndarray,
+    student: np.ndarray,
+    max_bytes: int,
+    fps: float = 8.0,
+    max_width: int = 768,
+) -> Panel | None:
+    """A looping GIF of ground truth | teacher | student side by side, no larger than ``max_bytes``.
+
+    Halves the frame rate (keeping every other frame), then the size, until it fits; returns ``None``
+    when even a 2-frame, 64-pixel-wide preview does not fit.
+    """
+    _check_same_shape(ground_truth=ground_truth, teacher=teacher, student=student)
+    side_by_side = np.concatenate([ground_truth, teacher, student], axis=2)
+    stride, width = 1, min(max_width, side_by_side.shape[2])
+    while True:
+        frames = side_by_side[::stride]
+        encoded, size = _encode_gif(frames, width, duration_ms=round(1000 * stride / fps))
+        if len(encoded) <= max_bytes:
+            pixelated = max(ground_truth.shape[1:3]) < PIXELATED_BELOW
+            uri = "data:image/gif;base64," + base64.b64encode(encoded).decode("ascii")
+            return Panel("ground truth | teacher | student", uri, size[0], size[1], pixelated)
+        if len(frames) > 2:
+            stride *= 2
+        elif width > 64:
+            width //= 2
+        else:
+            return None
+
+
+def _encode_gif(frames: np.ndarray, width: int, duration_ms: int) -> tuple[bytes, tuple[int, int]]:
+    images = [_fit(Image.fromarray(frame), width).quantize(colors=255) for frame in frames]
+    buffer = io.BytesIO()
+    images[0].save(
+        buffer, format="GIF", save_all=True, append_images=images[1:], duration=duration_ms, loop=0, optimize=True
+    )
+    return buffer.getvalue(), images[0].size
