@@ -1,4 +1,4 @@
-"""Results of `evalkit run`: the versioned ``results.json`` schema, its writer/reader, the per-clip table and gate rules."""
+"""Results of `evalkit run`: versioned ``results.json`` schema, writer/reader, per-clip table, gate rules."""
 
 from evalkit.results.schema import (
     COMPARISONS,

@@ -91,7 +91,7 @@ def write_per_clip(run_dir: str | os.PathLike[str], table: pd.DataFrame) -> Path
 def read_per_clip(run_dir: str | os.PathLike[str]) -> pd.DataFrame:
     """The per-clip table of a run folder (or of the folder holding a given ``results.json``)."""
     run_dir = Path(run_dir)
-    if run_dir.is_file():
+    if run_dir.suffix == ".json":
         run_dir = run_dir.parent
     if (run_dir / PER_CLIP_FILE).exists():
         return pd.read_parquet(run_dir / PER_CLIP_FILE)

@@ -113,7 +113,7 @@ class MetricResult:
     available: bool
     higher_is_better: bool
     label: str
-    variant: str = ""
+    variant: dict[str, Any] = field(default_factory=dict)
     unit: str = ""
     per_clip: bool = True
     reason: str | None = None
@@ -144,7 +144,7 @@ class MetricResult:
             available=bool(data["available"]),
             higher_is_better=bool(data["higher_is_better"]),
             label=str(data.get("label", name)),
-            variant=str(data.get("variant", "")),
+            variant=dict(data.get("variant") or {}),
             unit=str(data.get("unit", "")),
             per_clip=bool(data.get("per_clip", True)),
             reason=data.get("reason"),

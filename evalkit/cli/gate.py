@@ -1,0 +1,75 @@
+"""`evalkit gate`: check a run's results against quality rules; exit 0 pass, 1 fail, 2 unusable input."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+EPILOG = """examples:
+  evalkit gate reports/run/results.json --rule "psnr.drop<=0.3" --rule "lpips.increase<=0.005"
+  evalkit gate new/results.json --baseline main/results.json --rule "psnr.drop.upper<=0.3" --rule "rfvd.increase<=2"
+  evalkit gate reports/run --rules .github/quality-rules.txt --use-ci
+
+rule grammar: METRIC.QUANTITY[.BOUND] OP NUMBER
+  QUANTITY: teacher, student, student_vs_teacher (absolute values) or drop, increase, retention (paired)
+  BOUND:    value (default), lower, upper (95% CI bounds); OP: <=, >=, <, >
+  without --baseline the paired quantities compare the student with the teacher of the same run;
+  with --baseline they compare this run's student with the baseline run's student, clip by clip.
+exit codes: 0 all rules pass, 1 a rule fails, 2 unusable input (unreadable file, protocol or clip
+  manifest differs from the baseline, a rule naming a metric the run does not have)."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``gate`` subcommand."""
+    parser = subparsers.add_parser(
+        "gate",
+        help="CI quality gate: pass/fail rules on a results.json",
+        description="Check a run's results.json against quality rules and print a pass/fail table.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("results", metavar="RESULTS", help="results.json of the run to judge (or its run folder)")
+    parser.add_argument(
+        "--baseline",
+        metavar="OTHER.json",
+        default=None,
+        help="results of a baseline run to compare the student against (default: none; compare student with teacher)",
+    )
+    parser.add_argument(
+        "--rule",
+        dest="rules",
+        metavar="RULE",
+        action="append",
+        default=[],
+        help="a rule such as 'psnr.drop<=0.3'; repeat for more",
+    )
+    parser.add_argument(
+        "--rules",
+        dest="rules_file",
+        metavar="FILE",
+        default=None,
+        help="text file with one rule per line ('#' starts a comment)",
+    )
+    parser.add_argument(
+        "--use-ci",
+        action="store_true",
+        help="judge every rule on its conservative 95%% CI bound (upper for <=, lower for >=) "
+        "instead of the point value (default: off)",
+    )
+    parser.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Parse the rules, judge them, print the table; return the gate's exit code."""
+    from evalkit.results.gate import EXIT_UNUSABLE, GateInputError, check, parse_rule, read_rules_file
+
+    try:
+        rules = [parse_rule(text) for text in args.rules]
+        if args.rules_file:
+            rules += read_rules_file(args.rules_file)
+        report = check(args.results, rules, baseline_path=args.baseline, use_ci=args.use_ci)
+    except GateInputError as exc:
+        print(f"gate UNUSABLE INPUT: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    print(report.table())
+    return report.exit_code

@@ -1,0 +1,74 @@
+"""The one-screen text summary `evalkit run` prints at the end, built from a results document alone."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from evalkit.results.schema import Estimate, metric_results
+
+RANDOM_WEIGHTS_BANNER = "RANDOM WEIGHTS: decoders were randomly initialised; these numbers measure nothing"
+
+
+def format_summary(doc: dict[str, Any], run_dir: str | None = None) -> str:
+    """Header, teacher | student | student-vs-teacher | retention table, unavailable metrics, skips, timing."""
+    clips, timings = doc["clips"], doc["timings"]
+    lines = []
+    if doc["random_weights"]:
+        lines.append(f"*** {RANDOM_WEIGHTS_BANNER} ***")
+    decoders = doc["decoders"]
+    student = (decoders.get("student") or {}).get("name", "-")
+    lines.append(
+        f"run {doc['run_id']} [{doc['status']}]: teacher {(decoders.get('teacher') or {}).get('name', '-')} / "
+        f"student {student} on {doc['dataset']['name']} (protocol {doc['protocol']['hash']})"
+    )
+    lines.append(
+        f"clips: {clips['evaluated']} evaluated, {clips['failed']} failed, "
+        f"{len(clips['skipped']) - clips['failed']} skipped of {clips['total']} listed"
+    )
+    header = ("metric", "teacher", "student", "student_vs_teacher", "retention [95% CI]")
+    rows, unavailable = [], []
+    for name, metric in metric_results(doc).items():
+        if not metric.available:
+            unavailable.append(f"  {name}: {metric.reason}" + (f" (fetch: {metric.fetch})" if metric.fetch else ""))
+            continue
+        arrow = "↑" if metric.higher_is_better else "↓"
+        rows.append(
+            (
+                f"{metric.label} {arrow}",
+                _estimate(metric.values.get("teacher")),
+                _estimate(metric.values.get("student")),
+                _estimate(metric.values.get("student_vs_teacher")),
+                _estimate(metric.paired.get("retention"), digits=4),
+            )
+        )
+    if rows:
+        widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+        for row in [header, *rows]:
+            lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    if unavailable:
+        lines.append("unavailable metrics:")
+        lines.extend(unavailable)
+    for skipped in clips["skipped"][:5]:
+        lines.append(f"  skipped {skipped['clip_id']} ({skipped['stage']}): {skipped['reason']}")
+    if len(clips["skipped"]) > 5:
+        lines.append(f"  ... and {len(clips['skipped']) - 5} more (see results.json)")
+    cache = doc["cache"]
+    lines.append(
+        f"time: {timings['wall_s']:.1f} s ({timings.get('clips_per_s') or 0:.2f} clips/s, "
+        f"{timings['sessions']} session(s)); "
+        f"teacher cache: {cache.get('teacher_hits', 0)} hits, {cache.get('teacher_misses', 0)} misses"
+        + ("" if cache.get("enabled") else " (disabled)")
+    )
+    if run_dir is not None:
+        lines.append(f"results: {run_dir}")
+    return "\n".join(lines)
+
+
+def _estimate(estimate: Estimate | None, digits: int = 3) -> str:
+    if estimate is None or not math.isfinite(estimate.value):
+        return "-"
+    text = f"{estimate.value:.{digits}f}"
+    if estimate.ci_low is not None and estimate.ci_high is not None and estimate.ci_low != estimate.ci_high:
+        text += f" [{estimate.ci_low:.{digits}f}, {estimate.ci_high:.{digits}f}]"
+    return text
