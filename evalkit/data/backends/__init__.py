@@ -1,0 +1,114 @@
+"""Decode backends behind one call: ``read_video`` / ``count_frames`` for video files and frame folders.
+
+``decord`` is the default, ``pyav`` the fallback (and selectable), ``torchcodec`` is used when it loads
+(it needs the system FFmpeg libraries). All return uint8 RGB ``(T, H, W, 3)`` and raise
+:class:`DecodeError` with a short reason for any bad input, so callers can skip the clip and go on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from evalkit.data.backends import frame_folder
+from evalkit.data.backends.errors import DecodeError
+
+logger = logging.getLogger(__name__)
+
+BACKEND_MODULES = {
+    "decord": "evalkit.data.backends.decord_backend",
+    "pyav": "evalkit.data.backends.pyav_backend",
+    "torchcodec": "evalkit.data.backends.torchcodec_backend",
+}
+AUTO_ORDER = ("decord", "pyav", "torchcodec")
+BACKEND_CHOICES = ("auto", *BACKEND_MODULES)
+
+__all__ = ["BACKEND_CHOICES", "DecodeError", "backend_status", "count_frames", "read_video", "resolve_backend"]
+
+_loaded: dict[str, ModuleType | str] = {}
+
+
+def _load(name: str) -> ModuleType | str:
+    """The backend module, or the reason it cannot be imported (cached)."""
+    if name not in _loaded:
+        try:
+            _loaded[name] = importlib.import_module(BACKEND_MODULES[name])
+        except Exception as exc:  # noqa: BLE001 - any import failure (missing FFmpeg libs included) means "unavailable"
+            _loaded[name] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+    return _loaded[name]
+
+
+def backend_status() -> dict[str, str]:
+    """``{name: "available" | reason it is not}`` for every backend."""
+    return {name: "available" if isinstance(_load(name), ModuleType) else _load(name) for name in BACKEND_MODULES}
+
+
+def resolve_backend(backend: str = "auto") -> str:
+    """The concrete backend name for ``backend`` (``auto`` picks the first available of decord, pyav, torchcodec)."""
+    if backend == "auto":
+        for name in AUTO_ORDER:
+            if isinstance(_load(name), ModuleType):
+                return name
+        raise RuntimeError(f"no video decode backend can be imported: {backend_status()}")
+    if backend not in BACKEND_MODULES:
+        raise ValueError(f"unknown decode backend {backend!r}; choose one of: {', '.join(BACKEND_CHOICES)}")
+    module = _load(backend)
+    if not isinstance(module, ModuleType):
+        raise RuntimeError(f"decode backend {backend!r} is unavailable: {module}")
+    return backend
+
+
+def _module_for(path: Path, backend: str) -> ModuleType:
+    if not path.exists():
+        raise DecodeError(path, "file not found")
+    if path.is_dir():
+        return frame_folder
+    if path.stat().st_size == 0:
+        raise DecodeError(path, "empty file (0 bytes)")
+    return _load(resolve_backend(backend))  # type: ignore[return-value]
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return f"unreadable: {type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+
+
+def count_frames(path: str | Path, backend: str = "auto") -> int:
+    """Number of frames of a video file (from its packet index, no decoding) or of a frame folder."""
+    path = Path(path)
+    module = _module_for(path, backend)
+    try:
+        return int(module.count_frames(path))
+    except DecodeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every decoder failure on bad input becomes a DecodeError
+        raise DecodeError(path, _reason(exc)) from exc
+
+
+def read_video(path: str | Path, frame_indices: list[int] | tuple[int, ...] | None = None, backend: str = "auto") -> np.ndarray:
+    """Decode ``frame_indices`` (default: all frames) of a video or frame folder to uint8 RGB ``(T, H, W, 3)``.
+
+    Indices may repeat or come in any order (``pad-last`` / ``loop`` clips); each distinct frame is
+    decoded once, by seeking, never by decoding the whole video.
+    """
+    path = Path(path)
+    module = _module_for(path, backend)
+    if frame_indices is not None and min(frame_indices, default=0) < 0:
+        raise ValueError(f"frame indices must be >= 0, got {min(frame_indices)} for {path}")
+    try:
+        wanted = np.asarray(range(module.count_frames(path)) if frame_indices is None else frame_indices, dtype=np.int64)
+        if wanted.size == 0:
+            raise DecodeError(path, "no frames to decode (the video has no frames?)")
+        unique, inverse = np.unique(wanted, return_inverse=True)
+        frames = module.read_frames(path, unique.tolist())
+    except DecodeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - every decoder failure on bad input becomes a DecodeError
+        raise DecodeError(path, _reason(exc)) from exc
+    if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) != len(unique):
+        raise DecodeError(path, f"decoder returned {frames.dtype} {tuple(frames.shape)}; expected uint8 (T, H, W, 3)")
+    return frames[inverse]

@@ -1,0 +1,44 @@
+"""Frame folders (DAVIS-style ``<seq>/00000.jpg``): one image per frame, in sorted file-name order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from evalkit.data.backends.errors import DecodeError
+
+NAME = "frames"
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".webp"})
+
+
+def frame_files(folder: Path) -> list[Path]:
+    """The image files of ``folder`` (not recursive), sorted by name."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def count_frames(folder: Path) -> int:
+    """Number of image files in the folder."""
+    return len(frame_files(folder))
+
+
+def read_frames(folder: Path, indices: list[int]) -> np.ndarray:
+    """Load the sorted, unique ``indices`` as uint8 RGB ``(T, H, W, 3)``; non-RGB images are an error."""
+    files = frame_files(folder)
+    if indices and indices[-1] >= len(files):
+        raise DecodeError(folder, f"frame {indices[-1]} requested but the folder has {len(files)} images")
+    frames = []
+    for index in indices:
+        try:
+            with Image.open(files[index]) as image:
+                if image.mode != "RGB":
+                    raise DecodeError(
+                        files[index], f"image mode {image.mode!r} ({len(image.getbands())} channel(s)); expected RGB"
+                    )
+                frames.append(np.asarray(image))
+        except (OSError, UnidentifiedImageError) as exc:
+            raise DecodeError(files[index], f"unreadable image ({exc})") from exc
+    if len({frame.shape for frame in frames}) > 1:
+        raise DecodeError(folder, f"frames differ in size: {sorted({frame.shape for frame in frames})}")
+    return np.stack(frames)

@@ -1,0 +1,65 @@
+"""The torch ``Dataset`` over a clip manifest, and the collate function that lets bad clips pass as errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import torch
+from torch.utils.data import Dataset
+
+from evalkit.data.backends import DecodeError, read_video, resolve_backend
+from evalkit.data.manifest import ClipManifest
+from evalkit.data.protocol import ClipProtocol
+
+logger = logging.getLogger(__name__)
+
+
+class ClipDataset(Dataset):
+    """Decoded, resized clips of a manifest: ``{"clip_id", "frames": uint8 (T, H, W, 3), "label"}``.
+
+    A clip that fails to decode yields ``{"clip_id", "error": reason, "label"}`` instead of raising, so
+    one bad file never stops a run. ``protocol`` defaults to the manifest's and must match it if given.
+    """
+
+    def __init__(self, manifest: ClipManifest, protocol: ClipProtocol | None = None, backend: str = "auto") -> None:
+        manifest_protocol = ClipProtocol.from_dict(manifest.protocol)
+        if protocol is not None and protocol.hash() != manifest_protocol.hash():
+            raise ValueError(
+                f"protocol {protocol.hash()} differs from the manifest's {manifest_protocol.hash()}; "
+                "rebuild the manifest with this protocol"
+            )
+        self.manifest = manifest
+        self.protocol = manifest_protocol
+        self.backend = resolve_backend(backend)
+
+    def __len__(self) -> int:
+        return len(self.manifest.clips)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        clip = self.manifest.clips[index]
+        try:
+            frames = read_video(self.manifest.resolve(clip), clip.frame_indices, self.backend)
+        except DecodeError as exc:
+            logger.warning("skipping clip %s: %s", clip.clip_id, exc)
+            return {"clip_id": clip.clip_id, "error": exc.reason, "label": clip.label}
+        frames = torch.from_numpy(self.protocol.transform(frames))
+        return {"clip_id": clip.clip_id, "frames": frames, "label": clip.label}
+
+
+def collate_clips(items: list[dict[str, Any]]) -> dict[str, Any]:
+    """Stack the good clips of a batch and pass the failed ones through.
+
+    Returns ``{"clip_id": [...], "frames": uint8 (B, T, H, W, 3) or None, "label": [...],
+    "errors": [(clip_id, reason), ...]}``; ``clip_id``/``label`` list the good clips only.
+    """
+    good = [item for item in items if "error" not in item]
+    shapes = sorted({tuple(item["frames"].shape) for item in good})
+    if len(shapes) > 1:
+        raise ValueError(f"clips in one batch differ in shape {shapes}; use batch_size=1 or a cropping protocol")
+    return {
+        "clip_id": [item["clip_id"] for item in good],
+        "frames": torch.stack([item["frames"] for item in good]) if good else None,
+        "label": [item["label"] for item in good],
+        "errors": [(item["clip_id"], item["error"]) for item in items if "error" in item],
+    }
