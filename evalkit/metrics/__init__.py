@@ -1,0 +1,17 @@
+"""Streaming video metrics (PSNR, SSIM, LPIPS, FVD, temporal difference error), per clip and three-way.
+
+Every metric takes uint8 clips ``(B, T, H, W, 3)`` through ``update(reference, candidate, clip_ids)`` and
+offers ``per_clip()``, ``compute()`` (value + variant label), ``state_dict()``, ``load_state_dict()`` and
+``merge()``. ``METRICS`` lists them with their direction; ``build_metric`` builds one from options.
+"""
+
+from evalkit.metrics.factory import (
+    METRICS,
+    MetricOptions,
+    MetricSpec,
+    UnavailableMetric,
+    build_metric,
+    build_metrics,
+)
+
+__all__ = ["METRICS", "MetricOptions", "MetricSpec", "UnavailableMetric", "build_metric", "build_metrics"]

@@ -1,0 +1,164 @@
+"""Input checks and the shared per-clip accumulator behind the frame-averaged metrics (PSNR, SSIM, LPIPS).
+
+Every metric receives uint8 clips ``(B, T, H, W, 3)`` and maps them to float RGB in [0, 1] by ``x / 255``
+exactly once, here. A frame-averaged metric scores each frame, averages the frames of a clip, then averages
+the clips; the clip-level sums are its whole state, so ``merge`` of per-rank states is exact.
+"""
+
+from __future__ import annotations
+
+import copy
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import torch
+
+STATE_VERSION = 1
+
+
+def check_clip_pair(reference: torch.Tensor, candidate: torch.Tensor, clip_ids: Sequence[str]) -> list[str]:
+    """Validate a batch of paired uint8 clips ``(B, T, H, W, 3)``; returns the clip ids as a list."""
+    for role, clips in (("reference", reference), ("candidate", candidate)):
+        if not isinstance(clips, torch.Tensor):
+            raise TypeError(f"{role} must be a torch.Tensor of uint8 clips (B, T, H, W, 3), got {type(clips).__name__}")
+        if clips.dtype != torch.uint8:
+            raise TypeError(
+                f"{role} must be uint8 in [0, 255] (quantise decoder output first), got dtype {clips.dtype}"
+            )
+        if clips.ndim != 5 or clips.shape[-1] != 3:
+            raise ValueError(f"{role} must have shape (B, T, H, W, 3), got {tuple(clips.shape)}")
+    if reference.shape != candidate.shape:
+        raise ValueError(
+            f"reference and candidate shapes differ: {tuple(reference.shape)} vs {tuple(candidate.shape)}"
+        )
+    ids = [str(clip_id) for clip_id in clip_ids]
+    if len(ids) != reference.shape[0]:
+        raise ValueError(f"got {len(ids)} clip ids for a batch of {reference.shape[0]} clips")
+    if len(set(ids)) != len(ids):
+        raise ValueError(f"clip ids repeat within one batch: {sorted(ids)}")
+    return ids
+
+
+def to_unit_frames(clips: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Map uint8 clips ``(B, T, H, W, 3)`` to float frames ``(B*T, 3, H, W)`` in [0, 1] (the one x/255)."""
+    batch, frames, height, width, _ = clips.shape
+    unit = clips.to(dtype) / 255.0
+    return unit.permute(0, 1, 4, 2, 3).reshape(batch * frames, 3, height, width)
+
+
+def check_state_header(state: dict[str, Any], name: str, variant: dict[str, Any]) -> None:
+    """Refuse a saved state from another metric, variant or state version (it would mix incomparable numbers)."""
+    if state.get("version") != STATE_VERSION:
+        raise ValueError(f"{name}: state version {state.get('version')!r} is not {STATE_VERSION}")
+    if state.get("metric") != name:
+        raise ValueError(f"{name}: cannot load a state saved by metric {state.get('metric')!r}")
+    if state.get("variant") != variant:
+        raise ValueError(f"{name}: saved variant {state.get('variant')!r} differs from this metric's {variant!r}")
+
+
+class FrameAveragedMetric(ABC):
+    """Streaming metric scored per frame: per clip = mean of its frames; dataset = mean over clips.
+
+    Subclasses implement ``_frame_values(reference, candidate)`` on float frames ``(N, 3, H, W)`` in [0, 1]
+    returning ``{"score": (N,), ...}``; extra keys are summed per clip too (PSNR keeps the MSE this way).
+    """
+
+    name: ClassVar[str]
+    higher_is_better: ClassVar[bool]
+
+    def __init__(self, device: str | torch.device = "cpu", frame_batch: int = 32) -> None:
+        if frame_batch < 1:
+            raise ValueError(f"frame_batch must be >= 1, got {frame_batch}")
+        self.device = torch.device(device)
+        self.frame_batch = frame_batch
+        self._clips: dict[str, dict[str, float]] = {}
+
+    @property
+    @abstractmethod
+    def variant(self) -> dict[str, Any]:
+        """The exact settings that make this number comparable with another (stored with every result)."""
+
+    @abstractmethod
+    def _frame_values(self, reference: torch.Tensor, candidate: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Per-frame values for float frames ``(N, 3, H, W)`` in [0, 1]; must include ``"score"``."""
+
+    def _unit_frames(self, clips: torch.Tensor) -> torch.Tensor:
+        return to_unit_frames(clips.to(self.device))
+
+    @torch.no_grad()
+    def update(self, reference: torch.Tensor, candidate: torch.Tensor, clip_ids: Sequence[str]) -> None:
+        """Score a batch of paired uint8 clips ``(B, T, H, W, 3)``; each clip id may be seen once."""
+        ids = check_clip_pair(reference, candidate, clip_ids)
+        self._check_new(ids)
+        num_clips, num_frames = reference.shape[:2]
+        ref_frames, cand_frames = self._unit_frames(reference), self._unit_frames(candidate)
+        chunks = [
+            self._frame_values(ref_frames[i : i + self.frame_batch], cand_frames[i : i + self.frame_batch])
+            for i in range(0, ref_frames.shape[0], self.frame_batch)
+        ]
+        per_frame = {key: torch.cat([chunk[key] for chunk in chunks]) for key in chunks[0]}
+        self._store(ids, {key: values.reshape(num_clips, num_frames) for key, values in per_frame.items()})
+
+    def _check_new(self, ids: list[str]) -> None:
+        seen = [clip_id for clip_id in ids if clip_id in self._clips]
+        if seen:
+            raise ValueError(f"{self.name}: clip ids already scored (duplicates would be double-counted): {seen}")
+
+    def _store(self, ids: list[str], per_frame: dict[str, torch.Tensor]) -> None:
+        """Keep per-clip sums of per-frame values ``(B, T)`` (``"score"`` plus any extras)."""
+        per_frame = {key: values.to("cpu", torch.float64) for key, values in per_frame.items()}
+        num_frames = per_frame["score"].shape[1]
+        for row, clip_id in enumerate(ids):
+            sums = {f"{key}_sum": float(values[row].sum()) for key, values in per_frame.items()}
+            self._clips[clip_id] = {"frames": float(num_frames), **sums}
+
+    def per_clip(self) -> dict[str, float]:
+        """Mean per-frame score of each clip, keyed by clip id."""
+        return {clip_id: sums["score_sum"] / sums["frames"] for clip_id, sums in self._clips.items()}
+
+    def compute(self) -> dict[str, Any]:
+        """Mean over clips of the per-clip scores, with counts and the variant label."""
+        if not self._clips:
+            raise ValueError(f"{self.name}: no clips were scored; call update() first")
+        per_clip = self.per_clip()
+        return {
+            "value": sum(per_clip.values()) / len(per_clip),
+            "num_clips": len(per_clip),
+            "num_frames": int(sum(sums["frames"] for sums in self._clips.values())),
+            "higher_is_better": self.higher_is_better,
+            "variant": self.variant,
+        }
+
+    def fresh(self) -> FrameAveragedMetric:
+        """An empty metric with the same settings, sharing any loaded network (one per comparison)."""
+        twin = copy.copy(self)
+        twin._clips = {}
+        return twin
+
+    def reset(self) -> None:
+        """Forget every scored clip."""
+        self._clips.clear()
+
+    def state_dict(self) -> dict[str, Any]:
+        """Plain-Python state (JSON- and torch.save-safe) for resume and for gathering ranks."""
+        return {
+            "version": STATE_VERSION,
+            "metric": self.name,
+            "variant": self.variant,
+            "clips": copy.deepcopy(self._clips),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Replace this metric's state with a saved one of the same metric and variant."""
+        check_state_header(state, self.name, self.variant)
+        self._clips = copy.deepcopy(state["clips"])
+
+    def merge(self, other: FrameAveragedMetric | dict[str, Any]) -> None:
+        """Add another rank's clips (a metric or its ``state_dict()``); a clip scored twice is an error."""
+        state = other.state_dict() if isinstance(other, FrameAveragedMetric) else other
+        check_state_header(state, self.name, self.variant)
+        overlap = sorted(set(state["clips"]) & set(self._clips))
+        if overlap:
+            raise ValueError(f"{self.name}: cannot merge, clips scored on both sides: {overlap[:5]}")
+        self._clips.update(copy.deepcopy(state["clips"]))

@@ -1,0 +1,128 @@
+"""Build metric objects from registry names and one options record, resolving their weight files.
+
+LPIPS needs a torchvision backbone and FVD the I3D detector; both come through ``evalkit.weights.resolve``
+(explicit path > local cache > download only when online). A missing file makes the metric *unavailable*,
+reported with the file name and fetch command, never computed with stand-in weights.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from evalkit.registry import Registry
+from evalkit.weights import WeightsUnavailable, get_spec, resolve
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A registry entry: where the class lives, its direction and display label, and its weight file if any."""
+
+    name: str
+    target: str
+    higher_is_better: bool
+    label: str
+    unit: str = ""
+    per_clip: bool = True
+
+    def load_class(self) -> type:
+        """Import and return the metric class (heavy imports wait until a metric is built)."""
+        module_name, _, attr = self.target.partition(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+
+METRICS: Registry[MetricSpec] = Registry("metric")
+for _spec in (
+    MetricSpec("psnr", "evalkit.metrics.psnr:PSNR", True, "PSNR", "dB"),
+    MetricSpec("ssim", "evalkit.metrics.ssim:SSIM", True, "SSIM"),
+    MetricSpec("lpips", "evalkit.metrics.lpips:LPIPS", False, "LPIPS"),
+    MetricSpec("fvd", "evalkit.metrics.fvd:FVD", False, "FVD", per_clip=False),
+    MetricSpec("tdiff", "evalkit.metrics.temporal:TemporalDiffError", False, "Temporal diff. error"),
+):
+    METRICS.register(_spec.name, obj=_spec)
+
+
+@dataclass(frozen=True)
+class MetricOptions:
+    """Every metric option, shared by `evalkit run` and `evalkit score` (same defaults, same protocol).
+
+    Args:
+        device: where metric networks run.
+        ssim_variant: ``"wang"`` (standard) or ``"torchmetrics"`` (Turbo-VAED paper).
+        lpips_net: ``"alex"`` or ``"vgg"``.
+        lpips_weights: explicit path of the torchvision backbone file (else the weights resolver finds it).
+        fvd_variant: ``"stylegan-v"`` (standard) or ``"turbo-vaed-compat"``.
+        fvd_detector: explicit path of ``i3d_torchscript.pt`` (used even if its hash differs from the pin).
+        fvd_bootstrap: keep per-clip FVD features so a bootstrap CI can be computed (expensive).
+        allow_download: passed to ``evalkit.weights.resolve``.
+        frame_batch: frames per SSIM/LPIPS call; clip_batch: clips per I3D call.
+    """
+
+    device: str = "cpu"
+    ssim_variant: str = "wang"
+    lpips_net: str = "alex"
+    lpips_weights: str | None = None
+    fvd_variant: str = "stylegan-v"
+    fvd_detector: str | None = None
+    fvd_bootstrap: bool = False
+    allow_download: bool | None = None
+    frame_batch: int = 32
+    clip_batch: int = 4
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready record for the results ``config``."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class UnavailableMetric:
+    """A metric that cannot run here: why, and the command that fixes it."""
+
+    name: str
+    reason: str
+    fetch: str | None
+
+
+def build_metric(name: str, options: MetricOptions | None = None) -> Any:
+    """One metric object for registry ``name``; raises ``WeightsUnavailable`` when its weight file is missing."""
+    options = options or MetricOptions()
+    cls = METRICS.get(name).load_class()
+    if name in ("psnr", "tdiff"):
+        return cls(device=options.device, frame_batch=options.frame_batch)
+    if name == "ssim":
+        return cls(variant=options.ssim_variant, device=options.device, frame_batch=options.frame_batch)
+    if name == "lpips":
+        from evalkit.metrics.lpips import BACKBONE_WEIGHTS, LPIPS_NETS
+
+        if options.lpips_net not in LPIPS_NETS:
+            raise ValueError(f"unknown LPIPS network {options.lpips_net!r}; choose one of: {', '.join(LPIPS_NETS)}")
+        backbone = resolve(BACKBONE_WEIGHTS[options.lpips_net], options.lpips_weights, options.allow_download)
+        return cls(backbone.path, options.lpips_net, backbone.sha256, options.device, options.frame_batch)
+    from evalkit.metrics.fvd import load_detector
+
+    resolved = resolve("i3d-torchscript", options.fvd_detector, options.allow_download)
+    detector = load_detector(resolved.path, resolved.sha256, options.device)
+    return cls(
+        detector,
+        resolved.sha256,
+        variant=options.fvd_variant,
+        device=options.device,
+        clip_batch=options.clip_batch,
+        keep_features=options.fvd_bootstrap,
+        detector_name=resolved.path.name,
+    )
+
+
+def build_metrics(
+    names: list[str], options: MetricOptions | None = None
+) -> tuple[dict[str, Any], dict[str, UnavailableMetric]]:
+    """Build every named metric; those whose weights are missing are returned as ``UnavailableMetric``."""
+    built, unavailable = {}, {}
+    for name in names:
+        try:
+            built[name] = build_metric(name, options)
+        except WeightsUnavailable as exc:
+            weight = {"lpips": f"lpips-{(options or MetricOptions()).lpips_net}", "fvd": "i3d-torchscript"}[name]
+            unavailable[name] = UnavailableMetric(name, str(exc), get_spec(weight).fetch_command)
+    return built, unavailable

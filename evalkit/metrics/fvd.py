@@ -1,0 +1,294 @@
+"""FVD with the StyleGAN-V I3D TorchScript detector (``fvd2048_16f`` protocol), as a streaming metric.
+
+Features of every clip are pooled into float64 sufficient statistics (``FeatureStats``) for the reference
+and the candidate set; FVD is the Fréchet distance of the two Gaussians. Averaging per-batch FVDs, or
+computing them per rank, gives different (wrong) numbers, so only pooled statistics are ever combined.
+
+Variants (each result carries its full label, because FVDs from different conventions are not comparable):
+
+* ``"stylegan-v"`` (standard): uint8 values [0, 255] as float, ``rescale=True, resize=True,
+  return_features=True``; covariance divided by N.
+* ``"turbo-vaed-compat"`` (non-standard): the official Turbo-VAED script's input handling, [0, 1] floats
+  into ``rescale=False, resize=True``, covariance divided by N - 1 (``np.cov``). The detector then sees a
+  shifted, half-contrast signal; use it only to compare with that paper's numbers.
+
+The detector is TorchScript, i.e. it carries code, so its file is hashed right before ``torch.jit.load`` and
+refused when the hash differs from the one the weights resolver vouched for (or the one the caller requires).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from scipy import stats as scipy_stats
+
+from evalkit.metrics.base import STATE_VERSION, check_clip_pair, check_state_header
+from evalkit.metrics.frechet import FeatureStats, frechet_distance
+from evalkit.weights import sha256_file
+
+DETECTOR_FILE = "i3d_torchscript.pt"
+
+
+@dataclass(frozen=True)
+class FVDProtocol:
+    """How clips are fed to the detector and how the covariance is normalised."""
+
+    name: str
+    input_range: str
+    rescale: bool
+    resize: bool
+    covariance: str
+    standard: bool
+
+
+FVD_VARIANTS: dict[str, FVDProtocol] = {
+    "stylegan-v": FVDProtocol("stylegan-v", "[0,255]", rescale=True, resize=True, covariance="biased", standard=True),
+    "turbo-vaed-compat": FVDProtocol(
+        "turbo-vaed-compat", "[0,1]", rescale=False, resize=True, covariance="unbiased", standard=False
+    ),
+}
+
+
+class DetectorHashMismatch(RuntimeError):
+    """The detector file's sha256 is not the expected one; TorchScript carries code, so it is not loaded."""
+
+
+def load_detector(
+    path: str | Path, expected_sha256: str, device: str | torch.device = "cpu"
+) -> torch.jit.ScriptModule:
+    """Hash the TorchScript detector at ``path``, refuse it unless it matches ``expected_sha256``, then load it."""
+    actual = sha256_file(path)
+    if actual != expected_sha256.lower():
+        raise DetectorHashMismatch(
+            f"refusing to load FVD detector {path}: its sha256 is {actual}, expected {expected_sha256}. "
+            "A TorchScript file runs code when loaded; fetch the genuine file with "
+            "`evalkit weights fetch i3d-torchscript`, or pass this file explicitly if you trust it."
+        )
+    return torch.jit.load(str(path), map_location=device).eval()
+
+
+def _to_detector_input(clips: torch.Tensor, protocol: FVDProtocol) -> torch.Tensor:
+    """uint8 ``(B, T, H, W, 3)`` -> float ``(B, 3, T, H, W)`` in the protocol's input range."""
+    video = clips.permute(0, 4, 1, 2, 3).to(torch.float32)
+    return video / 255.0 if protocol.input_range == "[0,1]" else video
+
+
+class FVD:
+    """Streaming FVD: ``update`` uint8 clip pairs, ``compute`` the Fréchet distance of the pooled features.
+
+    Args:
+        detector: the I3D TorchScript module (or any module with its call signature).
+        detector_sha256: sha256 of the detector file, recorded in every result.
+        variant: a key of ``FVD_VARIANTS``.
+        device: where the detector runs.
+        clip_batch: clips per detector call.
+        keep_features: also keep per-clip features (needed by ``bootstrap_ci``; 2 x D floats per clip).
+        reference_stats: precomputed (cached) reference statistics; ``update`` then takes ``reference=None``.
+    """
+
+    name: ClassVar[str] = "fvd"
+    higher_is_better: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        detector: torch.nn.Module,
+        detector_sha256: str,
+        variant: str = "stylegan-v",
+        device: str | torch.device = "cpu",
+        clip_batch: int = 4,
+        keep_features: bool = False,
+        reference_stats: FeatureStats | None = None,
+        detector_name: str = DETECTOR_FILE,
+    ) -> None:
+        if variant not in FVD_VARIANTS:
+            raise ValueError(f"unknown FVD variant {variant!r}; choose one of: {', '.join(FVD_VARIANTS)}")
+        if keep_features and reference_stats is not None:
+            raise ValueError("keep_features needs per-clip reference features; it cannot use cached reference_stats")
+        self.detector = detector
+        self.detector_sha256 = detector_sha256
+        self.detector_name = detector_name
+        self.protocol = FVD_VARIANTS[variant]
+        self.device = torch.device(device)
+        self.clip_batch = clip_batch
+        self.keep_features = keep_features
+        self.reference_frozen = reference_stats is not None
+        self.reference_stats = copy.deepcopy(reference_stats) if reference_stats is not None else FeatureStats()
+        self.candidate_stats = FeatureStats()
+        self.frames_per_clip: int | None = None
+        self._clip_ids: list[str] = []
+        self._features: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def fresh(self, reference_stats: FeatureStats | None = None) -> FVD:
+        """An empty FVD with the same detector and settings (optionally on cached ``reference_stats``)."""
+        return FVD(
+            self.detector,
+            self.detector_sha256,
+            variant=self.protocol.name,
+            device=self.device,
+            clip_batch=self.clip_batch,
+            keep_features=self.keep_features,
+            reference_stats=reference_stats,
+            detector_name=self.detector_name,
+        )
+
+    @property
+    def variant(self) -> dict[str, Any]:
+        """Everything that makes two FVD values comparable (the number of clips is in ``compute()``)."""
+        return {
+            **asdict(self.protocol),
+            "detector": self.detector_name,
+            "detector_sha256": self.detector_sha256,
+            "return_features": True,
+            "frames_per_clip": self.frames_per_clip,
+        }
+
+    @torch.no_grad()
+    def features(self, clips: torch.Tensor) -> torch.Tensor:
+        """Detector features ``(B, D)`` (float64, CPU) of uint8 clips ``(B, T, H, W, 3)``."""
+        chunks = []
+        for start in range(0, clips.shape[0], self.clip_batch):
+            video = _to_detector_input(clips[start : start + self.clip_batch].to(self.device), self.protocol)
+            feats = self.detector(video, rescale=self.protocol.rescale, resize=self.protocol.resize, return_features=True)
+            chunks.append(feats.to("cpu", torch.float64))
+        return torch.cat(chunks)
+
+    def update(self, reference: torch.Tensor | None, candidate: torch.Tensor, clip_ids: Sequence[str]) -> None:
+        """Add a batch of uint8 clips ``(B, T, H, W, 3)``; ``reference`` is None when its stats were cached."""
+        if self.reference_frozen and reference is not None:
+            raise ValueError("fvd: reference statistics were supplied (cached); call update(None, candidate, ids)")
+        if not self.reference_frozen and reference is None:
+            raise ValueError("fvd: reference clips are required unless reference_stats were supplied")
+        ids = check_clip_pair(candidate if reference is None else reference, candidate, clip_ids)
+        self._check_clips(ids, candidate.shape[1])
+        ref_feats = None if reference is None else self.features(reference)
+        self.update_features(ref_feats, self.features(candidate), ids, candidate.shape[1])
+
+    def update_features(
+        self,
+        reference_features: torch.Tensor | None,
+        candidate_features: torch.Tensor,
+        clip_ids: Sequence[str],
+        frames_per_clip: int,
+    ) -> None:
+        """Add precomputed features ``(B, D)`` of clips of ``frames_per_clip`` frames (lets one detector pass
+        serve several comparisons)."""
+        ids = [str(clip_id) for clip_id in clip_ids]
+        self._check_clips(ids, frames_per_clip)
+        if (reference_features is None) != self.reference_frozen:
+            raise ValueError("fvd: pass reference features exactly when no cached reference_stats were supplied")
+        if reference_features is not None:
+            self.reference_stats.add(reference_features)
+        self.candidate_stats.add(candidate_features)
+        if self.keep_features:
+            for row, clip_id in enumerate(ids):
+                self._features[clip_id] = (
+                    np.asarray(reference_features[row], np.float64),
+                    np.asarray(candidate_features[row], np.float64),
+                )
+        self._clip_ids.extend(ids)
+
+    def _check_clips(self, ids: list[str], num_frames: int) -> None:
+        seen = sorted(set(ids) & set(self._clip_ids))
+        if seen:
+            raise ValueError(f"fvd: clip ids already added (duplicates would be double-counted): {seen[:5]}")
+        if self.frames_per_clip is None:
+            self.frames_per_clip = num_frames
+        elif num_frames != self.frames_per_clip:
+            raise ValueError(f"fvd: every clip needs the same length; got {num_frames} frames after {self.frames_per_clip}")
+
+    def per_clip(self) -> dict[str, float]:
+        """FVD is a property of the whole set: there are no per-clip values (always empty)."""
+        return {}
+
+    def compute(self) -> dict[str, Any]:
+        """The Fréchet distance of the pooled reference and candidate features, with its variant label."""
+        covariance = self.protocol.covariance
+        mu_ref, sigma_ref = self.reference_stats.mean_cov(covariance)
+        mu_cand, sigma_cand = self.candidate_stats.mean_cov(covariance)
+        return {
+            "value": frechet_distance(mu_ref, sigma_ref, mu_cand, sigma_cand),
+            "num_clips": self.candidate_stats.count,
+            "num_reference_clips": self.reference_stats.count,
+            "higher_is_better": self.higher_is_better,
+            "variant": self.variant,
+            "uncertainty": "point estimate (no bootstrap)",
+        }
+
+    def bootstrap_ci(self, resamples: int = 100, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
+        """Percentile bootstrap CI of FVD, resampling clips (reference and candidate together); costs one
+        matrix square root per resample."""
+        if not self.keep_features:
+            raise ValueError("fvd: bootstrap needs per-clip features; build the metric with keep_features=True")
+        ids = list(self._features)
+        reference = np.stack([self._features[clip_id][0] for clip_id in ids])
+        candidate = np.stack([self._features[clip_id][1] for clip_id in ids])
+        covariance = self.protocol.covariance
+
+        def fvd_of(rows: np.ndarray) -> float:
+            rows = rows.astype(int)
+            mu_ref, sigma_ref = FeatureStats.from_features(reference[rows]).mean_cov(covariance)
+            mu_cand, sigma_cand = FeatureStats.from_features(candidate[rows]).mean_cov(covariance)
+            return frechet_distance(mu_ref, sigma_ref, mu_cand, sigma_cand)
+
+        result = scipy_stats.bootstrap(
+            (np.arange(len(ids)),),
+            fvd_of,
+            vectorized=False,
+            n_resamples=resamples,
+            confidence_level=level,
+            method="percentile",
+            rng=np.random.default_rng(seed),
+        )
+        return float(result.confidence_interval.low), float(result.confidence_interval.high)
+
+    def state_dict(self) -> dict[str, Any]:
+        """Pooled statistics (+ per-clip features if kept) for resume and for gathering ranks."""
+        return {
+            "version": STATE_VERSION,
+            "metric": self.name,
+            "variant": self.variant,
+            "reference_frozen": self.reference_frozen,
+            "reference": self.reference_stats.to_dict(),
+            "candidate": self.candidate_stats.to_dict(),
+            "clip_ids": list(self._clip_ids),
+            "features": copy.deepcopy(self._features),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Replace this metric's state with a saved one of the same variant and detector."""
+        self._check_state(state)
+        self.frames_per_clip = state["variant"]["frames_per_clip"]
+        self.reference_stats = FeatureStats.from_dict(state["reference"])
+        self.candidate_stats = FeatureStats.from_dict(state["candidate"])
+        self._clip_ids = list(state["clip_ids"])
+        self._features = copy.deepcopy(state["features"])
+
+    def merge(self, other: FVD | dict[str, Any]) -> None:
+        """Add another rank's pooled statistics; a clip present on both sides is an error."""
+        state = other.state_dict() if isinstance(other, FVD) else other
+        self._check_state(state)
+        if self.reference_frozen:
+            if state["reference"]["count"]:
+                raise ValueError("fvd: cannot merge reference features into cached reference_stats")
+        else:
+            self.reference_stats.merge(FeatureStats.from_dict(state["reference"]))
+        if state["clip_ids"]:
+            self._check_clips(state["clip_ids"], state["variant"]["frames_per_clip"])
+        self.candidate_stats.merge(FeatureStats.from_dict(state["candidate"]))
+        self._clip_ids.extend(state["clip_ids"])
+        self._features.update(copy.deepcopy(state["features"]))
+
+    def _check_state(self, state: dict[str, Any]) -> None:
+        saved_frames = state.get("variant", {}).get("frames_per_clip")
+        mine = {**self.variant, "frames_per_clip": saved_frames}
+        check_state_header(state, self.name, mine)
+        if self.frames_per_clip is not None and saved_frames not in (None, self.frames_per_clip):
+            raise ValueError(f"fvd: saved clips have {saved_frames} frames, these have {self.frames_per_clip}")
+        if state["reference_frozen"] != self.reference_frozen:
+            raise ValueError("fvd: cannot combine a state with cached reference stats and one without")

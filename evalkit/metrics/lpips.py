@@ -1,0 +1,110 @@
+"""LPIPS (the ``lpips`` package, v0.1 linear layers) per frame, averaged like PSNR; ``alex`` by default, ``vgg`` too.
+
+Frames reach the network in [-1, 1]: uint8 / 255 gives [0, 1] and ``lpips``' own ``normalize=True`` maps that
+to [-1, 1], the one and only remapping. (The Turbo-VAED script feeds [0, 1] without it; see SPEC §10.)
+
+Building ``lpips.LPIPS(pretrained=True)`` normally makes torchvision download the ImageNet backbone, which fails
+offline and leaves no record of which file was used. So the network is built with ``pnet_rand=True`` (no
+download) and then every backbone tensor is overwritten from the torchvision file the weights resolver found
+(``torch.load(weights_only=True)``), every linear-layer tensor from the file ``lpips`` ships, in one strict
+``load_state_dict``: no random tensor survives, and a missing file raises ``WeightsUnavailable`` rather than
+falling back to random weights.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any, ClassVar
+
+import lpips as lpips_package
+import torch
+
+from evalkit.metrics.base import FrameAveragedMetric
+
+LPIPS_NETS = ("alex", "vgg")
+BACKBONE_WEIGHTS = {"alex": "lpips-alex", "vgg": "lpips-vgg"}
+LPIPS_VERSION = "0.1"
+
+
+def linear_weights_path(net: str) -> Path:
+    """The linear-layer weights file shipped inside the ``lpips`` package for ``net``."""
+    return Path(lpips_package.__file__).parent / "weights" / f"v{LPIPS_VERSION}" / f"{net}.pth"
+
+
+def _backbone_key_map(model: lpips_package.LPIPS) -> dict[str, str]:
+    """torchvision ``features.<i>.<param>`` key -> LPIPS ``net.slice<k>.<i>.<param>`` key.
+
+    ``lpips`` splits torchvision's ``features`` Sequential into slices but keeps each layer's index as its
+    name, so the mapping is read off the built model rather than hard-coded.
+    """
+    mapping = {}
+    for key in model.state_dict():
+        parts = key.split(".")
+        if parts[0] == "net" and parts[1].startswith("slice"):
+            mapping[".".join(["features", *parts[2:]])] = key
+    return mapping
+
+
+def build_lpips_network(net: str, backbone_path: str | Path) -> lpips_package.LPIPS:
+    """An eval-mode ``lpips.LPIPS`` whose backbone comes from ``backbone_path`` (torchvision ``features`` keys)."""
+    if net not in LPIPS_NETS:
+        raise ValueError(f"unknown LPIPS network {net!r}; choose one of: {', '.join(LPIPS_NETS)}")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*(pretrained|weights).*", category=UserWarning)
+        model = lpips_package.LPIPS(net=net, version=LPIPS_VERSION, pretrained=False, pnet_rand=True, verbose=False)
+    key_map = _backbone_key_map(model)
+    backbone = torch.load(backbone_path, map_location="cpu", weights_only=True)
+    missing = sorted(set(key_map) - set(backbone))
+    if missing:
+        raise ValueError(f"{backbone_path} is not a torchvision {net} checkpoint: it lacks {missing[:4]}")
+    state = {key_map[key]: tensor for key, tensor in backbone.items() if key in key_map}
+    linear = torch.load(linear_weights_path(net), map_location="cpu", weights_only=True)
+    state.update(linear)
+    state.update({key.replace("lin", "lins.", 1): tensor for key, tensor in linear.items()})  # the ModuleList alias
+    state.update({key: value for key, value in model.state_dict().items() if key.startswith("scaling_layer.")})
+    model.load_state_dict(state, strict=True)
+    return model.eval().requires_grad_(False)
+
+
+class LPIPS(FrameAveragedMetric):
+    """Streaming LPIPS: per frame, mean per clip, mean over clips (lower is better).
+
+    Args:
+        backbone_path: the torchvision backbone file (``alexnet-owt-7be5be79.pth`` / ``vgg16-397923af.pth``),
+            normally ``evalkit.weights.resolve(BACKBONE_WEIGHTS[net]).path``.
+        net: ``"alex"`` or ``"vgg"``.
+        backbone_sha256: recorded in the variant label.
+    """
+
+    name: ClassVar[str] = "lpips"
+    higher_is_better: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        backbone_path: str | Path,
+        net: str = "alex",
+        backbone_sha256: str | None = None,
+        device: str | torch.device = "cpu",
+        frame_batch: int = 32,
+    ) -> None:
+        super().__init__(device=device, frame_batch=frame_batch)
+        self.net = net
+        self.backbone_file = Path(backbone_path).name
+        self.backbone_sha256 = backbone_sha256
+        self.network = build_lpips_network(net, backbone_path).to(self.device)
+
+    @property
+    def variant(self) -> dict[str, Any]:
+        """LPIPS settings recorded with every result."""
+        return {
+            "net": self.net,
+            "version": LPIPS_VERSION,
+            "backbone": self.backbone_file,
+            "backbone_sha256": self.backbone_sha256,
+            "input": "uint8 / 255 -> [0,1] -> [-1,1] (lpips normalize=True), once",
+            "spatial": False,
+        }
+
+    def _frame_values(self, reference: torch.Tensor, candidate: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"score": self.network(reference, candidate, normalize=True).flatten()}

@@ -1,0 +1,50 @@
+"""Temporal difference error ("tdiff"): how far the reconstruction's frame-to-frame change is from the truth's.
+
+For each pair of consecutive frames, the mean absolute difference between ``cand[t+1] - cand[t]`` and
+``ref[t+1] - ref[t]`` over pixels and RGB channels, in [0, 1] units; per clip = mean over its T-1 pairs,
+dataset = mean over clips; lower is better. A static per-frame error (e.g. a constant colour shift) scores
+0 here while flicker scores high, so it complements PSNR/SSIM, which cannot see flicker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import torch
+
+from evalkit.metrics.base import FrameAveragedMetric, check_clip_pair
+
+
+def temporal_diff_error(reference: torch.Tensor, candidate: torch.Tensor) -> torch.Tensor:
+    """Per frame pair error of float clips ``(T, 3, H, W)`` in [0, 1]; returns ``(T-1,)``."""
+    change_error = (candidate[1:] - candidate[:-1]) - (reference[1:] - reference[:-1])
+    return change_error.abs().flatten(1).mean(dim=1)
+
+
+class TemporalDiffError(FrameAveragedMetric):
+    """Streaming temporal difference error: per consecutive-frame pair, mean per clip, mean over clips."""
+
+    name: ClassVar[str] = "tdiff"
+    higher_is_better: ClassVar[bool] = False
+
+    @property
+    def variant(self) -> dict[str, Any]:
+        """Settings recorded with every result."""
+        return {"definition": "mean |(c[t+1]-c[t]) - (r[t+1]-r[t])|, RGB in [0,1], per consecutive pair"}
+
+    def _frame_values(self, reference: torch.Tensor, candidate: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"score": temporal_diff_error(reference, candidate)}
+
+    @torch.no_grad()
+    def update(self, reference: torch.Tensor, candidate: torch.Tensor, clip_ids: Sequence[str]) -> None:
+        """Score a batch of paired uint8 clips ``(B, T, H, W, 3)`` with T >= 2, one clip at a time."""
+        ids = check_clip_pair(reference, candidate, clip_ids)
+        if reference.shape[1] < 2:
+            raise ValueError(f"tdiff needs clips of at least 2 frames, got {reference.shape[1]}")
+        self._check_new(ids)
+        scores = [
+            self._frame_values(self._unit_frames(ref[None]), self._unit_frames(cand[None]))["score"]
+            for ref, cand in zip(reference, candidate, strict=True)
+        ]
+        self._store(ids, {"score": torch.stack(scores)})
