@@ -183,7 +183,7 @@ def build_manifest(
     for entry in select_subset(listing.entries, max_clips, stratified):
         path = adapter.root / entry.source
         if not path.exists():
-            skipped.append(SkippedClip(entry.clip_id, entry.source, f"missing file: {entry.source}"))
+            skipped.append(SkippedClip(entry.clip_id, entry.source, "missing file"))
             continue
         try:
             num_available = count_frames(path, backend)

@@ -1,0 +1,200 @@
+"""`evalkit datasets list|show|verify|manifest`: dataset cards, layout checks and clip manifests."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+EPILOG = """examples:
+  evalkit datasets list
+  evalkit datasets show ucf101
+  evalkit datasets verify ucf101 --root /data/ucf101            # test list 01: counts, missing and bad files
+  evalkit datasets verify kinetics --root /data/k400 --split val
+  evalkit datasets manifest sample --num-frames 17 --resolution 256 --out manifest.json
+
+exit codes (verify): 0 every listed video is usable, 1 some are skipped (listed with reasons),
+  2 the root does not have the expected layout (the message names the missing path)."""
+
+
+def _frames(text: str) -> int | None:
+    return None if text == "all" else int(text)
+
+
+def _resolution(text: str) -> int | None:
+    return None if text == "native" else int(text)
+
+
+def _option(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep or not key:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
+def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the clip protocol options (defaults from :class:`ClipProtocol`) to ``parser``."""
+    from evalkit.data.protocol import CROP_MODES, RESIZE_FILTERS, SHORT_POLICIES, START_POLICIES, ClipProtocol
+
+    default = ClipProtocol()
+    group = parser.add_argument_group("clip protocol")
+    group.add_argument("--num-frames", type=_frames, default=default.num_frames, metavar="N|all",
+                       help="frames per clip")
+    group.add_argument("--frame-stride", type=int, default=default.frame_stride, metavar="K",
+                       help="step between chosen frames")
+    group.add_argument("--start", choices=START_POLICIES, default=default.start, help="where the clip starts")
+    group.add_argument("--seed", type=int, default=default.seed, help="seed of --start random")
+    group.add_argument("--resolution", type=_resolution, default=default.resolution, metavar="PX|native",
+                       help="shorter side after resizing")
+    group.add_argument("--crop", choices=CROP_MODES, default=default.crop,
+                       help="center: square crop; none: keep aspect, sides rounded to --spatial-multiple")
+    group.add_argument("--spatial-multiple", type=int, default=default.spatial_multiple, metavar="M",
+                       help="decoder spatial multiple used by --crop none")
+    group.add_argument("--resize-filter", choices=list(RESIZE_FILTERS), default=default.resize_filter,
+                       help="resize filter (antialiased)")
+    group.add_argument("--short-policy", choices=SHORT_POLICIES, default=default.short_policy,
+                       help="videos shorter than the clip: skip (recorded), pad-last or loop")
+
+
+def protocol_from_args(args: argparse.Namespace):  # noqa: ANN201 - lazy import keeps `evalkit --help` fast
+    """The :class:`ClipProtocol` described by the options of :func:`add_protocol_arguments`."""
+    from evalkit.data.protocol import ClipProtocol
+
+    return ClipProtocol(
+        num_frames=args.num_frames,
+        frame_stride=args.frame_stride,
+        start=args.start,
+        seed=args.seed,
+        resolution=args.resolution,
+        crop=args.crop,
+        spatial_multiple=args.spatial_multiple,
+        resize_filter=args.resize_filter,
+        short_policy=args.short_policy,
+    )
+
+
+def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", metavar="NAME", help="dataset name (see `evalkit datasets list`)")
+    parser.add_argument("--root", metavar="PATH", default=None, help="dataset folder in its official layout")
+    parser.add_argument("--split", metavar="SPLIT", default=None, help="split (default: the card's)")
+    parser.add_argument("--fold", metavar="K", type=int, default=None, help="fold (UCF-101: 1, 2 or 3)")
+    parser.add_argument("--option", metavar="KEY=VALUE", type=_option, action="append", default=[],
+                        help="adapter option (see `evalkit datasets show NAME`); repeat for more")
+    parser.add_argument("--max-clips", metavar="N", type=int, default=None, help="deterministic subset of N videos")
+    parser.add_argument("--stratified", action="store_true", help="draw --max-clips round-robin over classes")
+    parser.add_argument("--backend", default="auto", choices=("auto", "decord", "pyav", "torchcodec"),
+                        help="decode backend used to count frames")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of text")
+    add_protocol_arguments(parser)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``datasets`` subcommand and its actions."""
+    parser = subparsers.add_parser(
+        "datasets",
+        help="list datasets, show their cards, verify a local copy, write a clip manifest",
+        description="Dataset adapters: cards, layout verification and clip manifests.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    actions.add_parser("list", help="registered datasets and their default split").set_defaults(func=handle_list)
+    show = actions.add_parser("show", help="print a dataset card and the adapter's options")
+    show.add_argument("name", metavar="NAME", help="dataset name")
+    show.set_defaults(func=handle_show)
+    verify = actions.add_parser(
+        "verify",
+        help="check a local copy: layout, counts, missing / unreadable / too-short files",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    _add_source_arguments(verify)
+    verify.set_defaults(func=handle_verify)
+    manifest = actions.add_parser(
+        "manifest", help="build the clip manifest and write it as JSON", formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    _add_source_arguments(manifest)
+    manifest.add_argument("--out", metavar="FILE", required=True, help="where to write the manifest JSON")
+    manifest.set_defaults(func=handle_manifest)
+
+
+def handle_list(args: argparse.Namespace) -> int:
+    """Print one line per registered dataset: name, default split, title."""
+    from evalkit.data import DATASETS
+    from evalkit.data.cards import load_card
+
+    for name in DATASETS.names():
+        card = load_card(name)
+        default = card.get("default") or {}
+        split = default.get("split", "-")
+        fold = f"/{default['fold']}" if "fold" in default else ""
+        print(f"{name:<10} {split + fold:<8} {card['title']}")
+    return 0
+
+
+def handle_show(args: argparse.Namespace) -> int:
+    """Print the dataset card (YAML) of one dataset."""
+    from evalkit.data import DATASETS
+    from evalkit.data.cards import card_path
+
+    DATASETS.get(args.name)
+    print(card_path(args.name).read_text(encoding="utf-8"), end="")
+    return 0
+
+
+def _build(args: argparse.Namespace):  # noqa: ANN202
+    from evalkit.data import build_manifest
+
+    return build_manifest(
+        args.name,
+        args.root,
+        protocol_from_args(args),
+        split=args.split,
+        fold=args.fold,
+        max_clips=args.max_clips,
+        stratified=args.stratified,
+        backend=args.backend,
+        **dict(args.option),
+    )
+
+
+def handle_verify(args: argparse.Namespace) -> int:
+    """Build the manifest and report counts plus every skipped file with its reason."""
+    from evalkit.data import LayoutError
+
+    try:
+        manifest = _build(args)
+    except (LayoutError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    summary = manifest.summary()
+    if args.json:
+        report = {"summary": summary, "skipped": [skip.to_dict() for skip in manifest.skipped]}
+        print(json.dumps({"dataset": manifest.dataset, "root": manifest.root, "split": manifest.split,
+                          "fold": manifest.fold, "protocol_hash": manifest.protocol_hash, **report},
+                         indent=1, sort_keys=True))
+    else:
+        split = f"split {manifest.split}; " if manifest.split is not None else ""
+        fold = f"fold {manifest.fold}; " if manifest.fold is not None else ""
+        print(f"{manifest.dataset} at {manifest.root} ({split}{fold}protocol {manifest.protocol_hash})")
+        print(f"listed {summary['clips'] + summary['skipped']}, usable {summary['clips']}, skipped {summary['skipped']}")
+        for kind, count in summary.items():
+            if kind not in ("clips", "skipped"):
+                print(f"  {kind}: {count}")
+        for skip in manifest.skipped:
+            print(f"{skip.source}\t{skip.reason}")
+    return 1 if manifest.skipped else 0
+
+
+def handle_manifest(args: argparse.Namespace) -> int:
+    """Build the clip manifest and write it to ``--out``."""
+    from evalkit.data import LayoutError
+
+    try:
+        manifest = _build(args)
+    except (LayoutError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    path = manifest.write(args.out)
+    summary = manifest.summary()
+    print(f"wrote {path}: {summary['clips']} clips, {summary['skipped']} skipped, manifest {manifest.hash()}")
+    return 0
