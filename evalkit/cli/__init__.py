@@ -14,6 +14,7 @@ import sys
 from evalkit import __version__
 
 SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "datasets",
     "gate",
 )
 
