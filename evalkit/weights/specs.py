@@ -1,0 +1,145 @@
+"""What every weight file the project needs is, where it comes from and how its content is checked.
+
+Names are what ``evalkit weights fetch NAME`` and ``evalkit.weights.resolve(NAME)`` take; URL files are also
+registered under their file name (e.g. ``i3d_torchscript.pt``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from evalkit.registry import Registry
+
+CHECKPOINT_SUFFIXES: tuple[str, ...] = (".safetensors", ".pt", ".pth", ".ckpt", ".bin")
+
+
+@dataclass(frozen=True)
+class WeightSpec:
+    """One weight file (plus the files that must sit beside it, e.g. a diffusers ``config.json``).
+
+    Exactly one origin is set: ``repo_id`` (Hugging Face Hub; ``filename=None`` with ``match`` means the file name
+    is discovered by listing the repo) or ``url``. Content checks: ``sha256`` (known), ``sha256_prefix``
+    (torchvision file names carry the first 8 hex digits) or ``pin_on_first_fetch`` (hash learned on first fetch).
+    """
+
+    name: str
+    description: str
+    filename: str | None = None
+    repo_id: str | None = None
+    subfolder: str | None = None
+    companions: tuple[str, ...] = ()
+    match: str | None = None
+    url: str | None = None
+    store: str = "evalkit"
+    sha256: str | None = None
+    sha256_prefix: str | None = None
+    pin_on_first_fetch: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.repo_id is None) == (self.url is None):
+            raise ValueError(f"weight {self.name!r}: set exactly one of repo_id and url")
+        if self.filename is None and self.match is None:
+            raise ValueError(f"weight {self.name!r}: needs a filename or a match token")
+        if self.store not in ("evalkit", "torch_hub"):
+            raise ValueError(f"weight {self.name!r}: store must be 'evalkit' or 'torch_hub', got {self.store!r}")
+
+    @property
+    def fetch_command(self) -> str:
+        """The shell command that downloads this file."""
+        return f"evalkit weights fetch {self.name}"
+
+    @property
+    def origin(self) -> str:
+        """Human-readable origin: ``hf://repo/subfolder/file`` or the URL."""
+        if self.url is not None:
+            return self.url
+        parts = [self.repo_id, self.subfolder, self.filename or f"<checkpoint matching '{self.match}'>"]
+        return "hf://" + "/".join(p for p in parts if p)
+
+    def repo_path(self, filename: str) -> str:
+        """Path of ``filename`` inside the Hub repo (with the subfolder)."""
+        return f"{self.subfolder}/{filename}" if self.subfolder else filename
+
+    def matches(self, filename: str) -> bool:
+        """True if a repo file name is a checkpoint for this spec's ``match`` token (case-insensitive, whole word)."""
+        base = filename.rsplit("/", 1)[-1]
+        if not base.lower().endswith(CHECKPOINT_SUFFIXES) or self.match is None:
+            return False
+        return re.search(rf"(?<![a-z0-9]){re.escape(self.match)}(?![a-z0-9])", base.lower()) is not None
+
+
+WEIGHTS: Registry[WeightSpec] = Registry("weight file")
+
+
+def _add(spec: WeightSpec, *aliases: str) -> None:
+    WEIGHTS.register(spec.name, *aliases, obj=spec)
+
+
+def _teacher(name: str, description: str, repo_id: str) -> None:
+    _add(
+        WeightSpec(
+            name=name,
+            description=description,
+            repo_id=repo_id,
+            subfolder="vae",
+            filename="diffusion_pytorch_model.safetensors",
+            companions=("config.json",),
+        )
+    )
+
+
+def _student(preset: str, match: str) -> None:
+    _add(
+        WeightSpec(
+            name=f"turbo-vaed-{preset}",
+            description=f"Turbo-VAED {preset} student decoder checkpoint (file name discovered in the repo)",
+            repo_id="hustvl/Turbo-VAED",
+            match=match,
+        )
+    )
+
+
+def _torchvision(name: str, filename: str, description: str) -> None:
+    _add(
+        WeightSpec(
+            name=name,
+            description=description,
+            filename=filename,
+            url=f"https://download.pytorch.org/models/{filename}",
+            store="torch_hub",
+            sha256_prefix=filename.rsplit("-", 1)[-1].split(".")[0],
+        ),
+        filename,
+    )
+
+
+_teacher("ltx-vae", "LTX-Video VAE, 0.9.0 layout (diffusers AutoencoderKLLTXVideo)", "Lightricks/LTX-Video")
+_teacher("hunyuan-vae", "HunyuanVideo VAE (diffusers AutoencoderKLHunyuanVideo)", "hunyuanvideo-community/HunyuanVideo")
+_teacher("cogvideox-vae", "CogVideoX1.5-5B VAE (diffusers AutoencoderKLCogVideoX)", "zai-org/CogVideoX1.5-5B")
+_teacher("wan-vae", "Wan2.1 VAE (diffusers AutoencoderKLWan)", "Wan-AI/Wan2.1-T2V-1.3B-Diffusers")
+_student("ltx", "ltx")
+_student("hunyuan", "hunyuan")
+_student("cog", "cog")
+_student("dc", "dc")
+_torchvision("lpips-alex", "alexnet-owt-7be5be79.pth", "torchvision AlexNet backbone for LPIPS 'alex'")
+_torchvision("lpips-vgg", "vgg16-397923af.pth", "torchvision VGG16 backbone for LPIPS 'vgg'")
+_add(
+    WeightSpec(
+        name="i3d-torchscript",
+        description="StyleGAN-V I3D TorchScript detector for FVD (sha256 pinned on first fetch)",
+        filename="i3d_torchscript.pt",
+        url="https://www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt?dl=1",
+        pin_on_first_fetch=True,
+    ),
+    "i3d_torchscript.pt",
+)
+
+
+def known_weights() -> list[WeightSpec]:
+    """Every registered weight file once (aliases folded), sorted by name."""
+    seen: dict[str, WeightSpec] = {}
+    for alias in WEIGHTS.names():
+        spec = WEIGHTS.get(alias)
+        seen.setdefault(spec.name, spec)
+    return sorted(seen.values(), key=lambda s: s.name)

@@ -1,0 +1,43 @@
+import hashlib
+import json
+
+from evalkit.cli import main
+from evalkit.weights import known_weights
+
+
+def test_weights_list_shows_every_file_with_location_and_fetch_command(capsys):
+    assert main(["weights", "list"]) == 0
+    out = capsys.readouterr().out
+    for spec in known_weights():
+        assert f"fetch:    evalkit weights fetch {spec.name}" in out
+    assert "i3d-torchscript      missing" in out
+    assert "/hub/checkpoints/vgg16-397923af.pth" in out
+    assert "(expected: 397923af...)" in out
+
+
+def test_weights_list_json_reports_present_file_and_sha256(isolated_caches, capsys):
+    data = b"detector"
+    target = isolated_caches / "evalkit" / "weights" / "i3d-torchscript" / "i3d_torchscript.pt"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(data)
+    assert main(["weights", "list", "--json"]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["i3d-torchscript"]["present"] is True
+    assert rows["i3d-torchscript"]["path"] == str(target)
+    assert rows["i3d-torchscript"]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert rows["ltx-vae"]["present"] is False
+
+
+def test_fetch_offline_exits_1_with_the_reason(capsys):
+    assert main(["weights", "fetch", "lpips-vgg"]) == 1
+    assert "EVALKIT_OFFLINE is set" in capsys.readouterr().err
+
+
+def test_verify_checks_present_files(isolated_caches, capsys):
+    assert main(["weights", "verify"]) == 0
+    assert "no weight files present" in capsys.readouterr().out
+    fake = isolated_caches / "torch" / "hub" / "checkpoints" / "alexnet-owt-7be5be79.pth"
+    fake.parent.mkdir(parents=True)
+    fake.write_bytes(b"not the real alexnet")
+    assert main(["weights", "verify"]) == 1
+    assert "lpips-alex: FAILED" in capsys.readouterr().err
