@@ -63,13 +63,14 @@ def resolve_backend(backend: str = "auto") -> str:
 
 
 def _module_for(path: Path, backend: str) -> ModuleType:
+    name = resolve_backend(backend)
     if not path.exists():
         raise DecodeError(path, "file not found")
     if path.is_dir():
         return frame_folder
     if path.stat().st_size == 0:
         raise DecodeError(path, "empty file (0 bytes)")
-    return _load(resolve_backend(backend))  # type: ignore[return-value]
+    return _load(name)  # type: ignore[return-value]
 
 
 def _reason(exc: Exception) -> str:
