@@ -18,9 +18,21 @@ def frame_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
 
 
+def _check_rgb(image: Image.Image, path: Path) -> None:
+    if image.mode != "RGB":
+        raise DecodeError(path, f"wrong channels: image mode {image.mode!r} has {len(image.getbands())}, expected RGB")
+
+
 def count_frames(folder: Path) -> int:
-    """Number of image files in the folder."""
-    return len(frame_files(folder))
+    """Number of image files in the folder; the first one's header is read to reject non-RGB sequences early."""
+    files = frame_files(folder)
+    if files:
+        try:
+            with Image.open(files[0]) as image:
+                _check_rgb(image, files[0])
+        except (OSError, UnidentifiedImageError) as exc:
+            raise DecodeError(files[0], f"unreadable image ({exc})") from exc
+    return len(files)
 
 
 def read_frames(folder: Path, indices: list[int]) -> np.ndarray:
@@ -32,10 +44,7 @@ def read_frames(folder: Path, indices: list[int]) -> np.ndarray:
     for index in indices:
         try:
             with Image.open(files[index]) as image:
-                if image.mode != "RGB":
-                    raise DecodeError(
-                        files[index], f"image mode {image.mode!r} ({len(image.getbands())} channel(s)); expected RGB"
-                    )
+                _check_rgb(image, files[index])
                 frames.append(np.asarray(image))
         except (OSError, UnidentifiedImageError) as exc:
             raise DecodeError(files[index], f"unreadable image ({exc})") from exc
