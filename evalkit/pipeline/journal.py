@@ -1,0 +1,166 @@
+"""Resume state of a run: an append-only per-clip journal (one fsynced JSON line per finished batch) per
+session and rank, plus a checkpoint of the pooled metric states (FVD) after every line.
+
+A kill at any moment (``kill -9`` included) loses at most the batch being processed: a torn last line is
+ignored, and the state checkpoint matching the last whole line is kept until the next line is safely on
+disk. Each session writes new files only, so a resumed run may use another number of ranks.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from evalkit.results.atomic import atomic_path, atomic_write_text
+
+logger = logging.getLogger(__name__)
+
+JOURNAL_DIR = "journal"
+META_FILE = "meta.json"
+_LINES = re.compile(r"^session-(?P<session>\d+)\.rank(?P<rank>\d+)\.jsonl$")
+
+
+class JournalMismatchError(ValueError):
+    """The run folder holds the journal of a run with other settings; resuming would mix two runs."""
+
+
+@dataclass
+class PastProgress:
+    """What earlier sessions finished: per-clip records, pooled metric states, time spent."""
+
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pooled_states: list[dict[str, Any]] = field(default_factory=list)
+    sessions: int = 0
+    wall_s: float = 0.0
+    stage_s: dict[str, float] = field(default_factory=dict)
+
+
+def check_meta(run_dir: Path, identity: dict[str, str]) -> None:
+    """Record the run identity in a new journal, or refuse a journal written by another run."""
+    meta_path = Path(run_dir) / JOURNAL_DIR / META_FILE
+    if meta_path.exists():
+        saved = json.loads(meta_path.read_text(encoding="utf-8"))
+        if saved != identity:
+            raise JournalMismatchError(
+                f"{run_dir} holds an unfinished run with other settings ({saved}, now {identity}); "
+                "pass another --out, or delete the folder to start over"
+            )
+        return
+    atomic_write_text(meta_path, json.dumps(identity, sort_keys=True) + "\n")
+
+
+def read_progress(run_dir: Path) -> PastProgress:
+    """Everything earlier sessions of the run in ``run_dir`` finished (empty for a new run)."""
+    journal_dir = Path(run_dir) / JOURNAL_DIR
+    progress = PastProgress()
+    if not journal_dir.is_dir():
+        return progress
+    session_wall: dict[int, float] = {}
+    for path in sorted(journal_dir.iterdir()):
+        match = _LINES.match(path.name)
+        if match is None:
+            continue
+        lines = _whole_lines(path)
+        session = int(match["session"])
+        progress.sessions = max(progress.sessions, session + 1)
+        for line in lines:
+            for record in line["records"]:
+                progress.records[record["clip_id"]] = record
+            for stage, seconds in line["stage_s"].items():
+                progress.stage_s[stage] = progress.stage_s.get(stage, 0.0) + seconds
+            session_wall[session] = max(session_wall.get(session, 0.0), line["elapsed_s"])
+        if lines and lines[-1].get("pooled_state"):
+            progress.pooled_states.append(load_state(journal_dir / lines[-1]["pooled_state"]))
+    progress.wall_s = sum(session_wall.values())
+    return progress
+
+
+def _whole_lines(path: Path) -> list[dict[str, Any]]:
+    """The complete JSON lines of a journal file; a torn or unreadable tail is ignored (and logged)."""
+    data = path.read_bytes()
+    lines = []
+    chunks = data.split(b"\n")
+    for number, chunk in enumerate(chunks[:-1], start=1):
+        try:
+            lines.append(json.loads(chunk))
+        except json.JSONDecodeError:
+            logger.warning("%s: line %d is damaged; it and the lines after it are ignored", path, number)
+            return lines
+    if chunks[-1]:
+        logger.warning("%s: ignoring a torn last line (%d bytes) left by an interrupted run", path, len(chunks[-1]))
+    return lines
+
+
+class ClipJournal:
+    """The journal one rank writes in one session: ``append`` a finished batch, durably."""
+
+    def __init__(self, run_dir: Path, session: int, rank: int) -> None:
+        self.dir = Path(run_dir) / JOURNAL_DIR
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.stem = f"session-{session:03d}.rank{rank}"
+        self.path = self.dir / f"{self.stem}.jsonl"
+        self.lines = 0
+        self._previous_state: Path | None = None
+
+    def append(
+        self,
+        records: list[dict[str, Any]],
+        *,
+        stage_s: dict[str, float],
+        elapsed_s: float,
+        pooled_state: dict[str, Any] | None = None,
+    ) -> None:
+        """Write the pooled state checkpoint, then the batch's line (fsynced), then drop the older checkpoint."""
+        state_name = None
+        if pooled_state is not None:
+            state_name = f"{self.stem}.state-{self.lines + 1:06d}.pt"
+            save_state(self.dir / state_name, pooled_state)
+        line = {"records": records, "stage_s": stage_s, "elapsed_s": elapsed_s, "pooled_state": state_name}
+        payload = (json.dumps(line, sort_keys=True, allow_nan=True) + "\n").encode("utf-8")
+        with open(self.path, "ab") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        self.lines += 1
+        if self._previous_state is not None:
+            self._previous_state.unlink(missing_ok=True)
+        self._previous_state = None if state_name is None else self.dir / state_name
+
+
+def save_state(path: Path, state: dict[str, Any]) -> None:
+    """Atomically save a metric state (NumPy arrays stored as tensors, so it loads with ``weights_only``)."""
+    with atomic_path(path) as tmp:
+        torch.save(_to_tensors(state), tmp)
+
+
+def load_state(path: Path) -> dict[str, Any]:
+    """Load a state saved by :func:`save_state` (``torch.load(weights_only=True)``; arrays back to NumPy)."""
+    return _to_numpy(torch.load(path, map_location="cpu", weights_only=True))
+
+
+def _to_tensors(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(value.copy())
+    if isinstance(value, dict):
+        return {key: _to_tensors(val) for key, val in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_to_tensors(val) for val in value)
+    return value
+
+
+def _to_numpy(value: Any) -> Any:
+    if isinstance(value, torch.Tensor):
+        return value.numpy()
+    if isinstance(value, dict):
+        return {key: _to_numpy(val) for key, val in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_to_numpy(val) for val in value)
+    return value
