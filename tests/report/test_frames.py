@@ -55,11 +55,11 @@ def test_preview_is_a_looping_gif_of_three_clips_side_by_side():
 
 
 def test_preview_shrinks_to_fit_the_byte_budget():
-    big = [_clip(t=16, h=96, w=128) for _ in range(3)]
+    big = [_clip(t=8, h=48, w=64) for _ in range(3)]
     full = animated_preview(*big, max_bytes=10_000_000)
     budget = len(full.data_uri) // 4  # base64 length / 4 ~ a third of the bytes
     small = animated_preview(*big, max_bytes=budget)
     raw = base64.b64decode(small.data_uri.split(",", 1)[1])
     assert len(raw) <= budget
-    assert _image(small.data_uri).n_frames < 16
+    assert _image(small.data_uri).n_frames < 8
     assert animated_preview(*big, max_bytes=100) is None

@@ -1,0 +1,219 @@
+"""Run folders for the report tests: a hand-built one that follows docs/results-schema.md exactly."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.report.samples import write_sample
+from evalkit.results.aggregate import per_clip_metric_result, pooled_metric_result, unavailable_metric_result
+from evalkit.results.io import write_per_clip, write_results
+from evalkit.results.schema import MetricResult
+
+CLASS_NAMES = ["<script>alert('class')</script>", "walking", "running"]
+
+
+def _metrics(table: pd.DataFrame, clips: int) -> dict[str, MetricResult]:
+    return {
+        "psnr": per_clip_metric_result(
+            "psnr",
+            table,
+            label="PSNR",
+            higher_is_better=True,
+            unit="dB",
+            variant={"data_range": 255, "aggregation": "mean of per-frame PSNR"},
+            resamples=200,
+        ),
+        "ssim": per_clip_metric_result(
+            "ssim", table, label="SSIM", higher_is_better=True, variant={"kernel": "gaussian 11"}, resamples=200
+        ),
+        "lpips": unavailable_metric_result(
+            "lpips",
+            label="LPIPS",
+            higher_is_better=False,
+            reason="LPIPS alex weights are missing",
+            fetch="evalkit weights fetch lpips-alex",
+        ),
+        "fvd": pooled_metric_result(
+            "fvd",
+            {"teacher": 120.5, "student": 150.25},
+            num_clips=clips,
+            label="rFVD",
+            higher_is_better=False,
+            variant={"detector": "i3d", "resize": 224},
+        ),
+    }
+
+
+def _latency(median_s: float, frames: int) -> dict[str, Any]:
+    return {
+        "runs_s": [median_s],
+        "median_s": median_s,
+        "p90_s": median_s,
+        "mean_s": median_s,
+        "min_s": median_s,
+        "max_s": median_s,
+        "warmup": 1,
+        "frames_per_call": frames,
+        "fps": frames / median_s,
+        "timer": "perf_counter",
+    }
+
+
+def _shape_profile(flops: int, median_s: float, peak: int) -> dict[str, Any]:
+    return {
+        "latent_shape": [1, 8, 3, 4, 4],
+        "output_shape": [1, 3, 9, 32, 32],
+        "device": "cpu",
+        "dtype": "float32",
+        "tiled": False,
+        "status": "ok",
+        "flops": {
+            "unit": "FLOPs (2 x MACs)",
+            "total_flops": flops,
+            "total_macs": flops // 2,
+            "by_module": {},
+            "by_operator": {},
+            "zero_count_ops": {},
+        },
+        "latency": _latency(median_s, 9),
+        "memory": {"peak_bytes": peak, "delta_bytes": peak, "method": "rss"},
+    }
+
+
+def build_run(
+    run_dir: Path,
+    *,
+    pair: str = "turbo-demo",
+    student_weights_sha: str | None = None,
+    created_utc: str = "2026-01-02T03:04:05+00:00",
+    protocol_hash: str = "abcdef123456",
+    dataset: str = "folder",
+    random_weights: bool = True,
+    psnr_shift: float = 0.0,
+    profile: bool = True,
+    clips: int = 6,
+    seed: int = 0,
+) -> Path:
+    """Write a complete run folder (results.json, per_clip table, manifest, two samples) and return it."""
+    rng = np.random.default_rng(seed)
+    clip_ids = [f"{CLASS_NAMES[i % 3]}/clip_{i}.mp4" for i in range(clips)]
+    teacher_psnr = rng.uniform(28, 34, clips)
+    student_psnr = teacher_psnr - rng.uniform(0.1, 2.0, clips) + psnr_shift
+    teacher_ssim, student_ssim = rng.uniform(0.8, 0.95, clips), rng.uniform(0.7, 0.9, clips)
+    pvt = rng.uniform(35, 40, clips)
+    table = pd.DataFrame(
+        {
+            "clip_id": clip_ids + ["broken/clip.mp4"],
+            "status": ["ok"] * clips + ["failed"],
+            "stage": [None] * clips + ["load"],
+            "reason": [None] * clips + ["cannot decode <b>header</b>"],
+            "rank": [0] * (clips + 1),
+            "psnr.teacher": [*teacher_psnr, np.nan],
+            "psnr.student": [*student_psnr, np.nan],
+            "psnr.student_vs_teacher": [*pvt, np.nan],
+            "ssim.teacher": [*teacher_ssim, np.nan],
+            "ssim.student": [*student_ssim, np.nan],
+            "ssim.student_vs_teacher": [*rng.uniform(0.9, 1.0, clips), np.nan],
+        }
+    )
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_per_clip(run_dir, table)
+    manifest = {
+        "class_names": CLASS_NAMES,
+        "clips": [
+            {"clip_id": clip_id, "source": clip_id, "frame_indices": list(range(9)), "label": i % 3}
+            for i, clip_id in enumerate(clip_ids)
+        ],
+    }
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    student_weights = (
+        None
+        if student_weights_sha is None
+        else {"path": "s.safetensors", "sha256": student_weights_sha, "source": "explicit"}
+    )
+    doc = {
+        "schema_version": 1,
+        "kind": "evalkit.run",
+        "run_id": run_dir.name,
+        "status": "complete",
+        "random_weights": random_weights,
+        "created_utc": created_utc,
+        "config": {"title": None},
+        "protocol": {"hash": protocol_hash, "params": {"frames": 9, "resolution": 32}},
+        "dataset": {
+            "name": dataset,
+            "root": "/data",
+            "split": "test",
+            "fold": None,
+            "manifest_hash": "m",
+            "clips_total": clips + 1,
+        },
+        "decoders": {
+            "pair": pair,
+            "init": "random" if random_weights else "pretrained",
+            "posterior": "mode",
+            "dtype": "float32",
+            "teacher": {"name": "demo", "weights": None, "state_sha256": "t" * 64},
+            "student": {"name": pair, "weights": student_weights, "state_sha256": "s" * 64},
+            "info": {},
+        },
+        "metrics": {name: result.to_dict() for name, result in _metrics(table, clips).items()},
+        "ci": {"method": "bootstrap-percentile", "level": 0.95, "resamples": 1000, "seed": 0},
+        "clips": {
+            "total": clips + 1,
+            "evaluated": clips,
+            "failed": 1,
+            "skipped": [{"clip_id": "broken/clip.mp4", "stage": "load", "reason": "cannot decode <b>header</b>"}],
+        },
+        "provenance": {
+            "evalkit_version": "0.1.0",
+            "git_commit": "0123456789abcdef",
+            "git_dirty": False,
+            "python": "3.11",
+            "platform": "linux",
+            "packages": {},
+        },
+        "device": {
+            "type": "cpu",
+            "name": "test cpu",
+            "dtype": "float32",
+            "batch_size": 1,
+            "world_size": 1,
+            "offload": False,
+            "autocast": False,
+        },
+        "seed": 0,
+        "timings": {
+            "started_utc": created_utc,
+            "finished_utc": created_utc,
+            "wall_s": 1.0,
+            "clips_per_s": 6.0,
+            "sessions": 1,
+            "stages_s": {},
+        },
+        "cache": {"enabled": False, "dir": None, "teacher_hits": 0, "teacher_misses": 0, "fvd_reference": None},
+        "files": {"per_clip": "per_clip.parquet", "manifest": "manifest.json", "report": "report.html"},
+    }
+    if profile:
+        doc["profile"] = {
+            "teacher": {"params": 2_000_000, "shapes": [_shape_profile(8_000_000_000, 0.5, 400_000_000)], "onnx": None},
+            "student": {"params": 500_000, "shapes": [_shape_profile(1_000_000_000, 0.05, 100_000_000)], "onnx": None},
+        }
+    write_results(run_dir, doc)
+    for index in range(2):
+        frames = rng.integers(0, 256, size=(9, 32, 32, 3), dtype=np.uint8)
+        noisy = np.clip(frames.astype(int) + rng.integers(-20, 20, frames.shape), 0, 255).astype(np.uint8)
+        write_sample(run_dir, index, clip_ids[index], frames, noisy, noisy[:, ::-1].copy())
+    return run_dir
+
+
+@pytest.fixture(scope="session")
+def built_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A complete hand-built run folder with classes, a failed clip, a profile and two samples (read-only)."""
+    return build_run(tmp_path_factory.mktemp("runs") / "turbo-demo-folder-000000000001")
