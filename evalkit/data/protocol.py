@@ -183,6 +183,8 @@ class ClipProtocol:
         if self.resolution is None:
             return frames
         as_numpy = isinstance(frames, np.ndarray)
+        if as_numpy and not frames.flags.writeable:
+            frames = frames.copy()  # torch warns on read-only arrays (e.g. np.frombuffer)
         video = torch.from_numpy(frames) if as_numpy else frames
         video = video.permute(0, 3, 1, 2)
         height, width = video.shape[-2:]
