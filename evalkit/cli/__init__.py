@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "datasets",
     "gate",
     "weights",
+    "score",
 )
 
 

@@ -29,9 +29,7 @@ def check_clip_pair(reference: torch.Tensor, candidate: torch.Tensor, clip_ids: 
         if clips.ndim != 5 or clips.shape[-1] != 3:
             raise ValueError(f"{role} must have shape (B, T, H, W, 3), got {tuple(clips.shape)}")
     if reference.shape != candidate.shape:
-        raise ValueError(
-            f"reference and candidate shapes differ: {tuple(reference.shape)} vs {tuple(candidate.shape)}"
-        )
+        raise ValueError(f"reference and candidate shapes differ: {tuple(reference.shape)} vs {tuple(candidate.shape)}")
     ids = [str(clip_id) for clip_id in clip_ids]
     if len(ids) != reference.shape[0]:
         raise ValueError(f"got {len(ids)} clip ids for a batch of {reference.shape[0]} clips")

@@ -55,17 +55,15 @@ FVD_VARIANTS: dict[str, FVDProtocol] = {
 }
 
 
-class DetectorHashMismatch(RuntimeError):
+class DetectorHashError(RuntimeError):
     """The detector file's sha256 is not the expected one; TorchScript carries code, so it is not loaded."""
 
 
-def load_detector(
-    path: str | Path, expected_sha256: str, device: str | torch.device = "cpu"
-) -> torch.jit.ScriptModule:
+def load_detector(path: str | Path, expected_sha256: str, device: str | torch.device = "cpu") -> torch.jit.ScriptModule:
     """Hash the TorchScript detector at ``path``, refuse it unless it matches ``expected_sha256``, then load it."""
     actual = sha256_file(path)
     if actual != expected_sha256.lower():
-        raise DetectorHashMismatch(
+        raise DetectorHashError(
             f"refusing to load FVD detector {path}: its sha256 is {actual}, expected {expected_sha256}. "
             "A TorchScript file runs code when loaded; fetch the genuine file with "
             "`evalkit weights fetch i3d-torchscript`, or pass this file explicitly if you trust it."
@@ -154,7 +152,9 @@ class FVD:
         chunks = []
         for start in range(0, clips.shape[0], self.clip_batch):
             video = _to_detector_input(clips[start : start + self.clip_batch].to(self.device), self.protocol)
-            feats = self.detector(video, rescale=self.protocol.rescale, resize=self.protocol.resize, return_features=True)
+            feats = self.detector(
+                video, rescale=self.protocol.rescale, resize=self.protocol.resize, return_features=True
+            )
             chunks.append(feats.to("cpu", torch.float64))
         return torch.cat(chunks)
 
@@ -200,7 +200,9 @@ class FVD:
         if self.frames_per_clip is None:
             self.frames_per_clip = num_frames
         elif num_frames != self.frames_per_clip:
-            raise ValueError(f"fvd: every clip needs the same length; got {num_frames} frames after {self.frames_per_clip}")
+            raise ValueError(
+                f"fvd: every clip needs the same length; got {num_frames} frames after {self.frames_per_clip}"
+            )
 
     def per_clip(self) -> dict[str, float]:
         """FVD is a property of the whole set: there are no per-clip values (always empty)."""

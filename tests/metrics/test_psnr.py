@@ -58,7 +58,12 @@ def test_functional_clamps_to_unit_range():
         (torch.zeros(1, 2, 8, 8, 3), torch.zeros(1, 2, 8, 8, 3), TypeError, "reference must be uint8"),
         (torch.zeros(1, 2, 8, 8, 3, dtype=torch.uint8), np.zeros((1, 2, 8, 8, 3)), TypeError, "candidate must be"),
         (torch.zeros(2, 8, 8, 3, dtype=torch.uint8), torch.zeros(2, 8, 8, 3, dtype=torch.uint8), ValueError, "shape"),
-        (torch.zeros(1, 2, 8, 8, 3, dtype=torch.uint8), torch.zeros(1, 3, 8, 8, 3, dtype=torch.uint8), ValueError, "differ"),
+        (
+            torch.zeros(1, 2, 8, 8, 3, dtype=torch.uint8),
+            torch.zeros(1, 3, 8, 8, 3, dtype=torch.uint8),
+            ValueError,
+            "differ",
+        ),
     ],
 )
 def test_bad_input_is_refused(reference, candidate, error, match):

@@ -51,9 +51,7 @@ def test_torchmetrics_variant_matches_torchmetrics_class(carphone):
 
 def test_wang_matches_scikit_image_per_frame_on_noise():
     reference, candidate, _ = random_clip_pairs(1, frames=3, size=(20, 27))
-    values = ssim(
-        reference[0].permute(0, 3, 1, 2) / 255.0, candidate[0].permute(0, 3, 1, 2) / 255.0, variant="wang"
-    )
+    values = ssim(reference[0].permute(0, 3, 1, 2) / 255.0, candidate[0].permute(0, 3, 1, 2) / 255.0, variant="wang")
     np.testing.assert_allclose(values.numpy(), skimage_ssim(reference[0].numpy(), candidate[0].numpy()), atol=1e-5)
 
 

@@ -1,0 +1,260 @@
+"""Score videos decoded elsewhere against their references (`evalkit score`), with the metrics and clip
+protocol of `evalkit run`, and write the same run-folder files (results.json, per-clip table, report).
+
+Files are paired by their path relative to the two roots, extension ignored (``a/b.avi`` pairs with
+``a/b.mp4``); a file without a partner is reported, never re-paired by position. The one comparison is
+stored as ``student`` = metric(reference, reconstruction), the decoder under test.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from evalkit.data.backends import DecodeError, count_frames, read_video
+from evalkit.data.protocol import ClipProtocol
+from evalkit.metrics.factory import METRICS, MetricOptions, build_metrics
+from evalkit.report.basic import render_basic_report
+from evalkit.results.aggregate import per_clip_metric_result, pooled_metric_result, unavailable_metric_result
+from evalkit.results.atomic import atomic_write_text
+from evalkit.results.io import write_per_clip, write_results
+from evalkit.results.provenance import provenance
+from evalkit.results.schema import PER_CLIP_BASE_COLUMNS, REPORT_FILE, RESULTS_KIND, SCHEMA_VERSION, per_clip_column
+from evalkit.results.stats import CI_LEVEL, CI_METHOD, DEFAULT_RESAMPLES
+
+logger = logging.getLogger(__name__)
+
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".webm", ".mov", ".m4v")
+COMPARISON = "student"
+
+
+@dataclass
+class VideoPairs:
+    """Reference/reconstruction files matched by relative path, and the files left without a partner."""
+
+    pairs: dict[str, tuple[Path, Path]] = field(default_factory=dict)
+    unmatched: list[dict[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ScoreResult:
+    """What `evalkit score` computed: the per-clip table and the results document written to ``run_dir``."""
+
+    table: pd.DataFrame
+    results: dict[str, Any]
+    run_dir: Path
+
+
+def _videos(root: Path) -> dict[str, Path]:
+    """Videos under ``root`` keyed by relative path without extension (a single file keys by its stem)."""
+    if root.is_file():
+        return {root.stem: root}
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root} is neither a video file nor a folder")
+    found: dict[str, Path] = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES:
+            key = path.relative_to(root).with_suffix("").as_posix()
+            if key in found:
+                raise ValueError(f"{found[key]} and {path} differ only in extension; keep one of them")
+            found[key] = path
+    return found
+
+
+def pair_videos(reference: str | Path, reconstruction: str | Path) -> VideoPairs:
+    """Match files of two folders (or two single files) by relative path; list the ones without a partner."""
+    reference, reconstruction = Path(reference), Path(reconstruction)
+    if reference.is_file() and reconstruction.is_file():
+        return VideoPairs({reference.stem: (reference, reconstruction)})
+    if reference.is_file() != reconstruction.is_file() and reference.exists() and reconstruction.exists():
+        raise ValueError(f"--reference {reference} and --reconstruction {reconstruction} must both be files or folders")
+    refs, recs = _videos(reference), _videos(reconstruction)
+    result = VideoPairs({key: (refs[key], recs[key]) for key in sorted(refs.keys() & recs.keys())})
+    result.unmatched = [
+        {"clip_id": key, "stage": "load", "reason": f"no reconstruction for reference {refs[key]}"}
+        for key in sorted(refs.keys() - recs.keys())
+    ] + [
+        {"clip_id": key, "stage": "load", "reason": f"no reference for reconstruction {recs[key]}"}
+        for key in sorted(recs.keys() - refs.keys())
+    ]
+    return result
+
+
+def load_pair(clip_id: str, paths: tuple[Path, Path], protocol: ClipProtocol) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both videos' frames under ``protocol`` as uint8 ``(T, H, W, 3)``; the frame indices come from the reference."""
+    reference_path, reconstruction_path = paths
+    available = count_frames(reference_path)
+    indices = protocol.select_indices(available, clip_id)
+    if indices is None:
+        raise ValueError(protocol.too_short_reason(available))
+    partner = count_frames(reconstruction_path)
+    if protocol.num_frames is None and partner != available:
+        raise ValueError(f"frame counts differ: reference {available}, reconstruction {partner}")
+    if max(indices) >= partner:
+        raise ValueError(f"reconstruction has {partner} frames, the clip needs frame {max(indices)}")
+    frames = [torch.from_numpy(protocol.transform(read_video(path, indices))) for path in paths]
+    if frames[0].shape != frames[1].shape:
+        raise ValueError(
+            f"frame sizes differ: reference {tuple(frames[0].shape)}, reconstruction {tuple(frames[1].shape)}"
+        )
+    return frames[0], frames[1]
+
+
+def score_videos(
+    reference: str | Path,
+    reconstruction: str | Path,
+    out: str | Path,
+    *,
+    protocol: ClipProtocol,
+    metrics: tuple[str, ...],
+    options: MetricOptions | None = None,
+    seed: int = 0,
+    resamples: int = DEFAULT_RESAMPLES,
+) -> ScoreResult:
+    """Score every reference/reconstruction pair and write results.json, the per-clip table and report.html."""
+    options = options or MetricOptions()
+    started = datetime.now(UTC)
+    pairs = pair_videos(reference, reconstruction)
+    for missing in pairs.unmatched:
+        logger.warning("%s: %s", missing["clip_id"], missing["reason"])
+    built, unavailable = build_metrics(list(metrics), options)
+    per_clip_names = [name for name in built if METRICS.get(name).per_clip]
+    rows = []
+    for clip_id, paths in pairs.pairs.items():
+        row = {"clip_id": clip_id, "status": "ok", "stage": None, "reason": None, "rank": 0}
+        try:
+            ref, rec = load_pair(clip_id, paths, protocol)
+        except (DecodeError, ValueError) as exc:
+            logger.warning("%s: skipped: %s", clip_id, exc)
+            rows.append({**row, "status": "failed", "stage": "load", "reason": str(exc)})
+            continue
+        for name, metric in built.items():
+            metric.update(ref[None], rec[None], [clip_id])
+            if name in per_clip_names:
+                row[per_clip_column(name, COMPARISON)] = metric.per_clip()[clip_id]
+        rows.append(row)
+    columns = [per_clip_column(name, COMPARISON) for name in per_clip_names]
+    table = pd.DataFrame(rows, columns=[*PER_CLIP_BASE_COLUMNS, *columns])
+    table[columns] = table[columns].astype(np.float64)
+    entries = {}
+    for name in metrics:
+        spec = METRICS.get(name)
+        if name in unavailable:
+            entries[name] = unavailable_metric_result(
+                name,
+                label=spec.label,
+                higher_is_better=spec.higher_is_better,
+                reason=unavailable[name].reason,
+                fetch=unavailable[name].fetch,
+                per_clip=spec.per_clip,
+            )
+        elif spec.per_clip:
+            entries[name] = per_clip_metric_result(
+                name,
+                table,
+                label=spec.label,
+                higher_is_better=spec.higher_is_better,
+                variant=built[name].variant,
+                unit=spec.unit,
+                seed=seed,
+                resamples=resamples,
+            )
+        else:
+            computed = built[name].compute()
+            entries[name] = pooled_metric_result(
+                name,
+                {COMPARISON: computed["value"]},
+                num_clips=computed["num_clips"],
+                label=spec.label,
+                higher_is_better=spec.higher_is_better,
+                variant=computed["variant"],
+                unit=spec.unit,
+            )
+    run_dir = Path(out)
+    doc = _results_document(
+        table, pairs, entries, protocol, options, metrics, seed, resamples, started, reference, reconstruction
+    )
+    doc["run_id"] = run_dir.name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    doc["files"]["per_clip"] = write_per_clip(run_dir, table).name
+    write_results(run_dir, doc)
+    atomic_write_text(run_dir / REPORT_FILE, render_basic_report(doc))
+    return ScoreResult(table=table, results=doc, run_dir=run_dir)
+
+
+def _results_document(
+    table: pd.DataFrame,
+    pairs: VideoPairs,
+    entries: dict[str, Any],
+    protocol: ClipProtocol,
+    options: MetricOptions,
+    metrics: tuple[str, ...],
+    seed: int,
+    resamples: int,
+    started: datetime,
+    reference: str | Path,
+    reconstruction: str | Path,
+) -> dict[str, Any]:
+    finished = datetime.now(UTC)
+    evaluated = int((table["status"] == "ok").sum())
+    failed = table.loc[table["status"] != "ok"]
+    skipped = pairs.unmatched + [
+        {"clip_id": row.clip_id, "stage": row.stage, "reason": row.reason} for row in failed.itertuples(index=False)
+    ]
+    wall_s = (finished - started).total_seconds()
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": RESULTS_KIND,
+        "run_id": "score",
+        "status": "complete" if not skipped else "partial",
+        "random_weights": False,
+        "created_utc": finished.isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "config": {
+            "command": "score",
+            "reference": str(reference),
+            "reconstruction": str(reconstruction),
+            "comparison": f"{COMPARISON} = metric(reference, reconstruction)",
+            "metrics": list(metrics),
+            "metric_options": options.to_dict(),
+            "bootstrap_resamples": resamples,
+        },
+        "protocol": {"hash": protocol.hash(), "params": protocol.to_dict()},
+        "dataset": {
+            "name": "files",
+            "root": str(reference),
+            "split": None,
+            "fold": None,
+            "manifest_hash": None,
+            "clips_total": len(pairs.pairs) + len(pairs.unmatched),
+        },
+        "decoders": {"pair": None, "reconstruction": str(reconstruction), "teacher": None, "student": None},
+        "metrics": {name: entry.to_dict() for name, entry in entries.items()},
+        "ci": {"method": CI_METHOD, "level": CI_LEVEL, "resamples": resamples, "seed": seed},
+        "clips": {
+            "total": len(pairs.pairs) + len(pairs.unmatched),
+            "evaluated": evaluated,
+            "failed": len(failed) + len(pairs.unmatched),
+            "skipped": skipped,
+        },
+        "provenance": provenance(),
+        "device": {"type": options.device, "name": None, "dtype": "float32", "batch_size": 1, "world_size": 1},
+        "seed": seed,
+        "timings": {
+            "started_utc": started.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "finished_utc": finished.isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "wall_s": wall_s,
+            "clips_per_s": evaluated / wall_s if wall_s > 0 else None,
+            "sessions": 1,
+            "stages_s": {},
+        },
+        "cache": {"enabled": False, "dir": None, "teacher_hits": 0, "teacher_misses": 0, "fvd_reference": None},
+        "files": {"per_clip": None, "manifest": None, "report": REPORT_FILE},
+        "profile": None,
+    }

