@@ -163,6 +163,9 @@ def cost_view(profile: dict[str, Any] | None) -> CostView | None:
     device = _get(profile, "env", "device_name") or _get(profile, "env", "device")
     if device:
         notes.append(f"Measured on {device}.")
+    for role, entry in (("teacher", teacher), ("student", student)):
+        if _get(entry, "onnx", "error"):
+            notes.append(f"ONNX proxy of the {role} failed: {_get(entry, 'onnx', 'error')}")
     onnx_note = _get(teacher, "onnx", "note") or _get(student, "onnx", "note")
     if onnx_note:
         notes.append(f"ONNX proxy: {onnx_note}")

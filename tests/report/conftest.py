@@ -10,11 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from evalkit.report.leaderboard import build_leaderboard
 from evalkit.report.samples import write_sample
 from evalkit.results.aggregate import per_clip_metric_result, pooled_metric_result, unavailable_metric_result
 from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.schema import MetricResult
 
+from .dom import Node, parse
+
+SHA = "1" * 64
 CLASS_NAMES = ["<script>alert('class')</script>", "walking", "running"]
 
 
@@ -217,3 +221,35 @@ def build_run(
 def built_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A complete hand-built run folder with classes, a failed clip, a profile and two samples (read-only)."""
     return build_run(tmp_path_factory.mktemp("runs") / "turbo-demo-folder-000000000001")
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str, Node]:
+    """Four runs: the same checkpoint twice (protocol A), another checkpoint (A), one run under protocol B."""
+    results = tmp_path_factory.mktemp("results")
+    build_run(
+        results / "ckpt-old",
+        created_utc="2026-01-01T00:00:00+00:00",
+        student_weights_sha=SHA,
+        random_weights=False,
+        seed=1,
+    )
+    build_run(
+        results / "ckpt-new",
+        created_utc="2026-01-03T00:00:00+00:00",
+        student_weights_sha=SHA,
+        random_weights=False,
+        seed=2,
+    )
+    build_run(
+        results / "nested" / "other",
+        pair="turbo-<script>alert('alias')</script>",
+        created_utc="2026-01-02T00:00:00+00:00",
+        seed=3,
+        psnr_shift=3.0,
+    )
+    build_run(results / "protocol-b", protocol_hash="ffffff000000", seed=4, profile=False)
+    out = tmp_path_factory.mktemp("site")
+    index = build_leaderboard([results], out, title="Board <b>1</b>")
+    html = index.read_text(encoding="utf-8")
+    return results, out, html, parse(html)

@@ -1,0 +1,74 @@
+"""The report and the leaderboard in a real browser: headless Chromium opens them from disk, checks for
+script/console/CSP errors, that the main table is visible, that sorting reorders rows, and screenshots
+them at desktop and phone widths. Skipped, with the reason, where no Chromium is installed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from evalkit.report.run_report import render_run_report
+
+from .browser import find_chromium, screenshot, self_test
+
+CHROMIUM = find_chromium()
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="no headless Chromium on PATH (Debian: apt-get install -y --no-install-recommends chromium; "
+        ".ci/run installs it)",
+    ),
+]
+DESKTOP = (1280, 900)
+PHONE = (390, 844)
+
+
+@pytest.fixture(scope="module")
+def report_page(built_run, tmp_path_factory):
+    return render_run_report(built_run, out=tmp_path_factory.mktemp("browser") / "report.html")
+
+
+def _numbers(keys):
+    return [float(key["sort"]) for key in keys if key["sort"]]
+
+
+@pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_report_table_is_visible_and_sorts(report_page, size):
+    result, console = self_test(CHROMIUM, report_page, "#quality-table", 3, *size)
+    assert result["errors"] == []
+    assert console == []
+    table = result["table"]
+    assert table["visible"]
+    assert table["header"] == "student vs GT"
+    assert [key["id"] for key in table["before"]] == ["psnr", "ssim", "lpips", "fvd"]
+    assert table["first_sort"] == "ascending"
+    assert [key["id"] for key in table["first_click"]] != [key["id"] for key in table["before"]]
+    assert _numbers(table["first_click"]) == sorted(_numbers(table["before"]))
+    assert table["first_click"][-1]["id"] == "lpips"  # "not available" sorts last either way
+    assert table["second_sort"] == "descending"
+    assert _numbers(table["second_click"]) == sorted(_numbers(table["before"]), reverse=True)
+
+
+def test_leaderboard_table_is_visible_and_sorts(site):
+    _, out, _, _ = site
+    result, console = self_test(CHROMIUM, out / "index.html", "table.leaderboard", 1, *DESKTOP)
+    assert result["errors"] == []
+    assert console == []
+    table = result["table"]
+    assert table["visible"]
+    assert table["header"] == "PSNR \u2191"
+    ranked = _numbers(table["before"])
+    assert ranked == sorted(ranked, reverse=True)  # served best first
+    assert _numbers(table["first_click"]) == sorted(ranked)
+    assert [key["id"] for key in table["first_click"]] == [key["id"] for key in reversed(table["before"])]
+
+
+def test_screenshots_at_desktop_and_phone_widths(report_page, site, tmp_path):
+    _, out, _, _ = site
+    for name, page in (("report", report_page), ("leaderboard", out / "index.html")):
+        for label, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
+            image = Image.open(screenshot(CHROMIUM, page, tmp_path / f"{name}-{label}.png", width, height))
+            assert image.size == (width, height)
+            assert np.asarray(image.convert("L")).std() > 10  # a rendered page, not a blank frame

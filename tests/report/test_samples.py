@@ -1,0 +1,36 @@
+import numpy as np
+import pytest
+
+from evalkit.report.samples import SAMPLES_DIR, read_samples, write_sample
+
+RNG = np.random.default_rng(0)
+
+
+def _clip():
+    return RNG.integers(0, 256, size=(5, 8, 12, 3), dtype=np.uint8)
+
+
+def test_samples_round_trip_in_index_order(tmp_path):
+    clips = [(_clip(), _clip(), _clip()) for _ in range(3)]
+    for index, (gt, teacher, student) in reversed(list(enumerate(clips))):
+        write_sample(tmp_path, index, f"class/clip {index}", gt, teacher, student)
+    samples = read_samples(tmp_path)
+    assert [s.clip_id for s in samples] == ["class/clip 0", "class/clip 1", "class/clip 2"]
+    for sample, (gt, teacher, student) in zip(samples, clips, strict=True):
+        np.testing.assert_array_equal(sample.ground_truth, gt)
+        np.testing.assert_array_equal(sample.teacher, teacher)
+        np.testing.assert_array_equal(sample.student, student)
+    assert sorted(p.name for p in (tmp_path / SAMPLES_DIR).iterdir()) == ["000.npz", "001.npz", "002.npz"]
+
+
+def test_no_samples_folder_means_no_samples(tmp_path):
+    assert read_samples(tmp_path) == []
+
+
+def test_bad_samples_are_refused_with_the_file_named(tmp_path):
+    with pytest.raises(ValueError, match=r"sample 'c': sample array 'student' must be uint8 \(T, H, W, 3\)"):
+        write_sample(tmp_path, 0, "c", _clip(), _clip(), _clip()[:, :4])
+    (tmp_path / SAMPLES_DIR).mkdir()
+    np.savez(tmp_path / SAMPLES_DIR / "000.npz", clip_id=np.array("c"), ground_truth=_clip())
+    with pytest.raises(ValueError, match=r"000.npz: sample file lacks teacher, student; re-run `evalkit run`"):
+        read_samples(tmp_path)
