@@ -18,6 +18,8 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "gate",
     "weights",
     "score",
+    "report",
+    "leaderboard",
 )
 
 
