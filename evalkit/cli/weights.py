@@ -51,6 +51,8 @@ def _format_status(row: dict[str, Any]) -> str:
         lines.extend(f"  expected: {place}" for place in row["expected"])
     lines.append(f"  sha256:   {row['sha256'] or '-'}   (expected: {row['expected_sha256'] or 'not known'})")
     lines.append(f"  fetch:    {row['fetch_command']}   (source: {row['origin']})")
+    if row["problem"]:
+        lines.append(f"  problem:  {row['problem']}")
     return "\n".join(lines)
 
 

@@ -24,7 +24,7 @@ from evalkit.models.teachers import (
 )
 from evalkit.models.teachers import denormalize_pipeline_latents as _denormalize
 from evalkit.registry import Registry
-from evalkit.weights import WeightsUnavailable, locate, resolve
+from evalkit.weights import ResolvedFile, WeightsUnavailable, get_spec, locate, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:
         raise ValueError(f"{what} must be one of {', '.join(choices)}; got {value!r}")
 
 
-def _resolve_student(spec: DecoderSpec, student_weights: str | os.PathLike[str] | None):
+def _resolve_student(spec: DecoderSpec, student_weights: str | os.PathLike[str] | None) -> ResolvedFile:
     """Explicit local path > explicit file name in the Hub repo > discovered checkpoint."""
     if student_weights is None:
         return resolve(spec.student_weights)
@@ -146,6 +146,12 @@ def _build_teacher(
             raise ValueError(f"teacher weights {weights} were given with init='random'; drop one of them")
         return load_teacher(family, weights_folder=None, config=config, **kwargs), None
     resolved = resolve(family.weights, path=weights)
+    expected = get_spec(family.weights).filename
+    if resolved.path.name != expected:
+        raise ValueError(
+            f"{resolved.path}: teacher weights must be a diffusers folder with config.json and {expected}; "
+            "pass that folder (or the file under that name)"
+        )
     return load_teacher(family, weights_folder=resolved.path.parent, config=config, **kwargs), resolved.to_dict()
 
 

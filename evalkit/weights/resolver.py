@@ -162,7 +162,7 @@ def _explicit(spec: WeightSpec, path: str | os.PathLike[str], filename: str | No
     given = Path(path).expanduser()
     found = _in_folder(spec, given, filename) if given.is_dir() else (given if given.is_file() else None)
     if found is None:
-        wanted = filename or spec.filename or f"a checkpoint matching '{spec.match}'"
+        wanted = filename or spec.filename or f"checkpoint matching '{spec.match}'"
         raise WeightsUnavailable(f"{spec.name}: explicit path {given} does not exist or holds no {wanted}")
     missing = [c for c in spec.companions if not (found.parent / c).is_file()]
     if missing:
@@ -267,7 +267,10 @@ def _hub_endpoint() -> str:
 def status(spec_or_name: WeightSpec | str) -> dict[str, Any]:
     """A JSON-ready description of one weight file for ``evalkit weights list``: where, present, sha256, command."""
     spec = get_spec(spec_or_name)
-    found = locate(spec)
+    try:
+        found, problem = locate(spec), None
+    except WeightsUnavailable as exc:
+        found, problem = None, str(exc)
     return {
         "name": spec.name,
         "description": spec.description,
@@ -278,4 +281,5 @@ def status(spec_or_name: WeightSpec | str) -> dict[str, Any]:
         "sha256": _hash(found[0]) if found else None,
         "expected_sha256": expected_sha256(spec) or (f"{spec.sha256_prefix}..." if spec.sha256_prefix else None),
         "fetch_command": spec.fetch_command,
+        "problem": problem,
     }

@@ -112,3 +112,12 @@ def test_denormalize_by_decoder_name():
     torch.testing.assert_close(denormalize_pipeline_latents("turbo-hunyuan", z, pair.teacher), z / 0.476986)
     with pytest.raises(ValueError, match="turbo-dc: pipeline latents cannot be mapped back"):
         denormalize_pipeline_latents("turbo-dc", z, pair.teacher)
+
+
+def test_teacher_weights_under_another_file_name_are_refused(tmp_path):
+    teacher = build_pair("hunyuan", init="random", teacher_config=tiny("hunyuan")).teacher
+    teacher.vae.save_pretrained(tmp_path)
+    renamed = tmp_path / "vae.safetensors"
+    (tmp_path / "diffusion_pytorch_model.safetensors").rename(renamed)
+    with pytest.raises(ValueError, match="must be a diffusers folder with config.json and diffusion_pytorch_model"):
+        build_pair("hunyuan", teacher_weights=renamed)

@@ -41,3 +41,12 @@ def test_verify_checks_present_files(isolated_caches, capsys):
     fake.write_bytes(b"not the real alexnet")
     assert main(["weights", "verify"]) == 1
     assert "lpips-alex: FAILED" in capsys.readouterr().err
+
+
+def test_list_reports_ambiguous_checkpoints_instead_of_crashing(isolated_caches, capsys):
+    folder = isolated_caches / "evalkit" / "weights" / "turbo-vaed-dc"
+    folder.mkdir(parents=True)
+    (folder / "dc_a.pt").write_bytes(b"a")
+    (folder / "dc_b.pt").write_bytes(b"b")
+    assert main(["weights", "list"]) == 0
+    assert "problem:  turbo-vaed-dc: several checkpoints match 'dc'" in capsys.readouterr().out
