@@ -16,6 +16,7 @@ from evalkit import __version__
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "datasets",
     "gate",
+    "decoders",
     "weights",
     "score",
     "report",
