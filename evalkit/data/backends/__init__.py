@@ -112,4 +112,4 @@ def read_video(path: str | Path, frame_indices: list[int] | tuple[int, ...] | No
         raise DecodeError(path, _reason(exc)) from exc
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) != len(unique):
         raise DecodeError(path, f"decoder returned {frames.dtype} {tuple(frames.shape)}; expected uint8 (T, H, W, 3)")
-    return frames[inverse]
+    return frames if len(unique) == len(wanted) and (unique == wanted).all() else frames[inverse]

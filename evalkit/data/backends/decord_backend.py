@@ -14,10 +14,10 @@ decord.bridge.set_bridge("native")
 
 def count_frames(path: Path) -> int:
     """Frames in the container's packet index (built by decord on open, without decoding)."""
-    return len(decord.VideoReader(str(path), num_threads=1))
+    return len(decord.VideoReader(str(path), num_threads=0))
 
 
 def read_frames(path: Path, indices: list[int]) -> np.ndarray:
     """Decode the sorted, unique ``indices`` to uint8 RGB ``(T, H, W, 3)``."""
-    reader = decord.VideoReader(str(path), num_threads=1)
+    reader = decord.VideoReader(str(path), num_threads=0)
     return reader.get_batch(indices).asnumpy()
