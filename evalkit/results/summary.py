@@ -30,7 +30,8 @@ def format_summary(doc: dict[str, Any], run_dir: str | None = None) -> str:
     rows, unavailable = [], []
     for name, metric in metric_results(doc).items():
         if not metric.available:
-            unavailable.append(f"  {name}: {metric.reason}" + (f" (fetch: {metric.fetch})" if metric.fetch else ""))
+            reason = (metric.reason or "").splitlines()[0]
+            unavailable.append(f"  {name}: {reason}" + (f" -> {metric.fetch}" if metric.fetch else ""))
             continue
         arrow = "↑" if metric.higher_is_better else "↓"
         rows.append(

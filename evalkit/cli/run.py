@@ -1,0 +1,140 @@
+"""`evalkit run`: evaluate a student decoder against its teacher on a dataset and write a run folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import fields
+from typing import Any
+
+from evalkit.pipeline.config import DEFAULT_METRICS, DEVICES, DTYPES, INITS, OFFLOAD_MODES, POSTERIORS, RunConfig
+
+EPILOG = """examples:
+  evalkit run --decoder turbo-ltx --dataset sample --init random --max-clips 3
+  evalkit run --decoder turbo-ltx --dataset ucf101 --root /data/UCF-101 --split test --fold 1 \\
+      --student-weights ckpt/turbo_ltx.safetensors --metrics psnr,ssim,lpips,fvd --device cuda
+  torchrun --nproc_per_node 4 -m evalkit run --config run.toml
+
+Settings come from the defaults, then --config FILE (TOML or YAML, keys as below with '_' or '-'),
+then these flags. Re-running the same command resumes an interrupted run in the same folder.
+Exit codes: 0 done, 2 unusable settings or missing weights (the message names the file and the fetch command)."""
+
+_DEFAULTS = {f.name: f.default for f in fields(RunConfig) if not callable(f.default_factory)}
+
+
+def _default(name: str) -> str:
+    value = _DEFAULTS[name]
+    if name == "metrics":
+        value = ",".join(DEFAULT_METRICS)
+    return f"(default: {value})"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``run`` subcommand (flags default to SUPPRESS so a --config file is only overridden by given flags)."""
+    parser = subparsers.add_parser(
+        "run",
+        help="evaluate a decoder pair on a dataset (results.json, per-clip table, report)",
+        description="Run the paired teacher/student evaluation: clips -> teacher encode -> teacher and student "
+        "decode the same latents -> PSNR/SSIM/LPIPS/FVD three ways -> results folder.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        argument_default=argparse.SUPPRESS,
+    )
+    parser.add_argument("--config", metavar="FILE", help="TOML/YAML file of settings; flags override it")
+    what = parser.add_argument_group("what to evaluate")
+    what.add_argument("--decoder", metavar="NAME", help="decoder pair name, see `evalkit decoders` (required)")
+    what.add_argument("--dataset", metavar="NAME", help=f"dataset name, see `evalkit datasets` {_default('dataset')}")
+    what.add_argument("--root", metavar="PATH", help="dataset folder in its official layout (not needed for sample)")
+    what.add_argument("--split", metavar="NAME", help="dataset split (default: the adapter's)")
+    what.add_argument("--fold", metavar="N", type=int, help="dataset fold, e.g. UCF-101 1-3 (default: the adapter's)")
+    what.add_argument("--max-clips", metavar="N", type=int, help="evaluate the first N clips (default: all)")
+    what.add_argument("--student-weights", metavar="PATH", help="student checkpoint (default: resolved by name)")
+    what.add_argument("--teacher-weights", metavar="PATH", help="teacher VAE folder/file (default: resolved by name)")
+    what.add_argument("--init", choices=INITS, help=f"decoder weights; random stamps RANDOM WEIGHTS {_default('init')}")
+    what.add_argument(
+        "--posterior",
+        choices=POSTERIORS,
+        help=f"teacher latent: posterior mode or seeded sample {_default('posterior')}",
+    )
+    clip = parser.add_argument_group("clip protocol")
+    clip.add_argument("--num-frames", metavar="N", type=int, help=f"frames per clip {_default('num_frames')}")
+    clip.add_argument("--resolution", metavar="PX", type=int, help=f"short side, center crop {_default('resolution')}")
+    clip.add_argument("--stride", metavar="N", type=int, help=f"step between frames {_default('stride')}")
+    measure = parser.add_argument_group("metrics")
+    measure.add_argument(
+        "--metrics",
+        metavar="LIST",
+        help=f"comma-separated metric names {_default('metrics')}; "
+        "metrics whose weights are missing are reported unavailable",
+    )
+    measure.add_argument(
+        "--bootstrap-resamples",
+        metavar="N",
+        type=int,
+        help=f"resamples of the 95%% CIs {_default('bootstrap_resamples')}",
+    )
+    measure.add_argument("--lpips-net", choices=("alex", "vgg"), help=f"LPIPS backbone {_default('lpips_net')}")
+    measure.add_argument("--ssim-variant", choices=("wang", "torchmetrics"), help=f"SSIM {_default('ssim_variant')}")
+    measure.add_argument(
+        "--fvd-variant",
+        choices=("stylegan-v", "turbo-vaed-compat"),
+        help=f"FVD input convention {_default('fvd_variant')}",
+    )
+    measure.add_argument("--fvd-detector", metavar="PATH", help="I3D TorchScript file (default: resolved by name)")
+    hardware = parser.add_argument_group("hardware")
+    hardware.add_argument("--device", metavar="DEVICE", help=f"{'|'.join(DEVICES)} or cuda:N {_default('device')}")
+    hardware.add_argument("--dtype", choices=DTYPES, help=f"decoder precision {_default('dtype')}")
+    hardware.add_argument(
+        "--autocast", action="store_true", help="keep float32 weights, run ops in --dtype (default: off)"
+    )
+    hardware.add_argument("--batch-size", metavar="N|auto", help=f"clips per decoder call {_default('batch_size')}")
+    hardware.add_argument(
+        "--offload", choices=OFFLOAD_MODES, help=f"one decoder on the GPU at a time {_default('offload')}"
+    )
+    hardware.add_argument(
+        "--num-workers", metavar="N", type=int, help=f"video decoding workers {_default('num_workers')}"
+    )
+    output = parser.add_argument_group("output and caches")
+    output.add_argument("--out", metavar="DIR", help="run folder (default: reports/<decoder>-<dataset>-<config hash>)")
+    output.add_argument(
+        "--seed", metavar="N", type=int, help=f"posterior sample, random init, bootstrap {_default('seed')}"
+    )
+    output.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="teacher cache (default: $EVALKIT_CACHE/pipeline, i.e. ~/.cache/evalkit/pipeline)",
+    )
+    output.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the teacher cache (default: cache on)"
+    )
+    output.add_argument(
+        "--cache-max-gb",
+        metavar="GB",
+        type=float,
+        help=f"cache size cap, least recently used entries go first {_default('cache_max_gb')}",
+    )
+    output.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="no progress bar (default: bar on stderr)"
+    )
+    parser.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Build the config (defaults < file < flags), run, print the summary; 2 on unusable settings."""
+    from evalkit.data import LayoutError
+    from evalkit.models.checkpoint import CheckpointMismatchError
+    from evalkit.pipeline import ConfigError, build_config, run
+    from evalkit.pipeline.journal import JournalMismatchError
+    from evalkit.weights import WeightsUnavailable
+
+    given: dict[str, Any] = {key: val for key, val in vars(args).items() if key not in ("func", "command", "verbose")}
+    config_file = given.pop("config", None)
+    try:
+        config = build_config(config_file, **given)
+        result = run(config)
+    except (ConfigError, WeightsUnavailable, LayoutError, JournalMismatchError, CheckpointMismatchError) as exc:
+        print(f"evalkit run: {exc}", file=sys.stderr)
+        return 2
+    if result.results is not None:
+        print(result.summary())
+    return 0

@@ -1,0 +1,239 @@
+"""One batch of clips through teacher and student, into per-clip records and pooled metric states.
+
+Clips arrive with ground-truth frames (cache miss) or with the cached teacher entry (hit). Misses are
+encoded and decoded by the teacher; every clip's latent is decoded by the student; both outputs are
+quantised to uint8 the same way, then scored. A clip whose decoder output is NaN/Inf is marked failed with
+the stage and reason, and the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+
+from evalkit.data import ClipProtocol, ClipRecord
+from evalkit.metrics.three_way import ThreeWay
+from evalkit.models.interfaces import DecoderPair
+from evalkit.pipeline.devices import Placement
+from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
+from evalkit.pipeline.teacher_cache import TeacherCache, TeacherEntry
+from evalkit.results.schema import per_clip_column
+
+logger = logging.getLogger(__name__)
+
+STAGES = ("load", "teacher_encode", "teacher_decode", "student_decode", "metrics")
+
+
+@dataclass
+class ClipInput:
+    """A clip ready for the decoders: ground-truth frames (miss), a cached teacher entry (hit), or a load error."""
+
+    clip: ClipRecord
+    frames: torch.Tensor | None = None
+    cached: TeacherEntry | None = None
+    error: str | None = None
+
+
+@dataclass
+class _Live:
+    """A clip in flight: what is known about it so far."""
+
+    clip: ClipRecord
+    reference: torch.Tensor
+    latent: torch.Tensor | None = None
+    teacher: torch.Tensor | None = None
+    student: torch.Tensor | None = None
+    cached: TeacherEntry | None = None
+    values: dict[str, float] = field(default_factory=dict)
+
+
+class BatchEvaluator:
+    """Runs batches of :class:`ClipInput` and returns one journal record per clip.
+
+    Args:
+        pair: the built decoders (teacher required; student may be None).
+        per_clip_metrics: metric objects scored clip by clip (PSNR, SSIM, LPIPS...), used as templates.
+        pooled: cumulative three-way metrics without per-clip values (FVD), updated in place.
+        placement: where the decoders run (offload).
+        precision: context manager factory for autocast.
+        teacher_cache: where teacher work is stored (None: caching off).
+        posterior_seed: seed of per-clip posterior samples (``posterior="sample"`` only).
+        rank: recorded in every record.
+    """
+
+    def __init__(
+        self,
+        pair: DecoderPair,
+        per_clip_metrics: dict[str, Any],
+        pooled: dict[str, ThreeWay],
+        placement: Placement,
+        precision: Callable[[], Any],
+        teacher_cache: TeacherCache | None,
+        posterior_seed: int,
+        rank: int = 0,
+    ) -> None:
+        self.pair = pair
+        self.per_clip_metrics = per_clip_metrics
+        self.pooled = pooled
+        self.placement = placement
+        self.precision = precision
+        self.teacher_cache = teacher_cache
+        self.posterior_seed = posterior_seed
+        self.rank = rank
+        self.stage_s: dict[str, float] = defaultdict(float)
+
+    def __call__(self, batch: list[ClipInput]) -> list[dict[str, Any]]:
+        """Evaluate ``batch``; records come back in the batch's order."""
+        records: dict[str, dict[str, Any]] = {}
+        live: list[_Live] = []
+        for item in batch:
+            if item.error is not None:
+                records[item.clip.clip_id] = self._failed(item.clip, "load", item.error)
+            elif item.cached is not None:
+                entry = item.cached
+                live.append(_Live(item.clip, entry.reference, entry.latent, entry.teacher, cached=entry))
+            else:
+                live.append(_Live(item.clip, item.frames))
+        misses = [clip for clip in live if clip.cached is None]
+        for group in _same_shape(misses):
+            for clip, reason in self._run_teacher(group):
+                records[clip.clip.clip_id] = self._failed(clip.clip, "teacher", reason)
+        live = [clip for clip in live if clip.clip.clip_id not in records]
+        if self.pair.student is not None:
+            for group in _same_shape(live, key=lambda clip: tuple(clip.latent.shape)):
+                for clip, reason in self._run_student(group):
+                    records[clip.clip.clip_id] = self._failed(clip.clip, "student", reason)
+            live = [clip for clip in live if clip.clip.clip_id not in records]
+        started = time.perf_counter()
+        for group in _same_shape(live):
+            self._score(group)
+        self.stage_s["metrics"] += time.perf_counter() - started
+        for clip in live:
+            if self.teacher_cache is not None and clip.cached is None:
+                self.teacher_cache.store(clip.clip, self._entry(clip))
+            records[clip.clip.clip_id] = {
+                **self._record(clip.clip, "ok"),
+                "values": clip.values,
+                "teacher_cache": "hit" if clip.cached is not None else "miss",
+            }
+        return [records[item.clip.clip_id] for item in batch]
+
+    def _run_teacher(self, group: list[_Live]) -> list[tuple[_Live, str]]:
+        teacher = self.pair.teacher
+        frames = torch.stack([clip.reference for clip in group])
+        pixels_in = ClipProtocol.to_model_input(frames)
+        with self.placement.use(teacher), self.precision():
+            started = time.perf_counter()
+            latents = self._encode(pixels_in, group)
+            self.stage_s["teacher_encode"] += time.perf_counter() - started
+            started = time.perf_counter()
+            decoded = teacher.decode(latents)
+            self.stage_s["teacher_decode"] += time.perf_counter() - started
+        ok_latent, ok_pixels = finite_clips(latents), finite_clips(decoded)
+        quantised = to_uint8_clips(decoded)
+        failed = []
+        for row, clip in enumerate(group):
+            if not ok_latent[row]:
+                failed.append((clip, "teacher encoder output (latent) has NaN/Inf values"))
+            elif not ok_pixels[row]:
+                failed.append((clip, "teacher decoder output has NaN/Inf values"))
+            else:
+                clip.latent, clip.teacher = latents[row].detach().to("cpu"), quantised[row]
+        return failed
+
+    def _encode(self, pixels: torch.Tensor, group: list[_Live]) -> torch.Tensor:
+        """Posterior mode for the batch, or one seeded sample per clip (independent of batching and ranks)."""
+        teacher = self.pair.teacher
+        if teacher.posterior == "mode":
+            return teacher.encode(pixels)
+        samples = []
+        for row, clip in enumerate(group):
+            digest = hashlib.sha256(f"{self.posterior_seed}:{clip.clip.clip_id}".encode()).digest()
+            generator = torch.Generator(device=teacher.device).manual_seed(int.from_bytes(digest[:8], "big") >> 1)
+            samples.append(teacher.encode(pixels[row : row + 1], generator=generator))
+        return torch.cat(samples)
+
+    def _run_student(self, group: list[_Live]) -> list[tuple[_Live, str]]:
+        student = self.pair.student
+        latents = torch.stack([clip.latent for clip in group])
+        with self.placement.use(student), self.precision():
+            started = time.perf_counter()
+            decoded = student.decode(latents.to(self.placement.device))
+            self.stage_s["student_decode"] += time.perf_counter() - started
+        ok = finite_clips(decoded)
+        quantised = to_uint8_clips(decoded)
+        failed = []
+        for row, clip in enumerate(group):
+            if ok[row]:
+                clip.student = quantised[row]
+            else:
+                failed.append((clip, "student decoder output has NaN/Inf values"))
+        return failed
+
+    def _score(self, group: list[_Live]) -> None:
+        ids = [clip.clip.clip_id for clip in group]
+        reference = torch.stack([clip.reference for clip in group])
+        teacher = torch.stack([clip.teacher for clip in group])
+        student = torch.stack([clip.student for clip in group]) if self.pair.student is not None else None
+        for name, metric in self.per_clip_metrics.items():
+            self._score_teacher(name, metric, group, reference, teacher)
+            if student is not None:
+                for comparison, ref in (("student", reference), ("student_vs_teacher", teacher)):
+                    scores = _per_clip(metric, ref, student, ids)
+                    for clip in group:
+                        clip.values[per_clip_column(name, comparison)] = scores[clip.clip.clip_id]
+        for three_way in self.pooled.values():
+            three_way.update(reference, teacher, student, ids)
+
+    def _score_teacher(self, name: str, metric: Any, group: list[_Live], reference, teacher) -> None:
+        """Teacher scores from the cache where computed with the same metric variant, else computed now."""
+        column = per_clip_column(name, "teacher")
+        todo = []
+        for row, clip in enumerate(group):
+            cached = clip.cached.metric_value(name, metric.variant) if clip.cached is not None else None
+            if cached is None:
+                todo.append(row)
+            else:
+                clip.values[column] = cached
+        if todo:
+            ids = [group[row].clip.clip_id for row in todo]
+            scores = _per_clip(metric, reference[todo], teacher[todo], ids)
+            for row in todo:
+                group[row].values[column] = scores[group[row].clip.clip_id]
+
+    def _entry(self, clip: _Live) -> TeacherEntry:
+        metrics = {
+            name: {"variant": metric.variant, "value": clip.values[per_clip_column(name, "teacher")]}
+            for name, metric in self.per_clip_metrics.items()
+        }
+        return TeacherEntry(clip.latent, clip.reference, clip.teacher, metrics)
+
+    def _record(self, clip: ClipRecord, status: str, stage: str | None = None, reason: str | None = None) -> dict:
+        return {"clip_id": clip.clip_id, "status": status, "stage": stage, "reason": reason, "rank": self.rank}
+
+    def _failed(self, clip: ClipRecord, stage: str, reason: str) -> dict[str, Any]:
+        logger.warning("clip %s failed at %s: %s", clip.clip_id, stage, reason)
+        return {**self._record(clip, "failed", stage, reason), "values": {}, "teacher_cache": None}
+
+
+def _per_clip(metric: Any, reference: torch.Tensor, candidate: torch.Tensor, ids: list[str]) -> dict[str, float]:
+    """Per-clip scores of one comparison, from a fresh copy of ``metric`` (shares its network)."""
+    scorer = metric.fresh()
+    scorer.update(reference, candidate, ids)
+    return scorer.per_clip()
+
+
+def _same_shape(clips: list[_Live], key: Callable[[_Live], tuple] | None = None) -> Iterator[list[_Live]]:
+    """Groups of clips that can be stacked into one tensor, in first-seen order."""
+    key = key or (lambda clip: tuple(clip.reference.shape))
+    groups: dict[tuple, list[_Live]] = {}
+    for clip in clips:
+        groups.setdefault(key(clip), []).append(clip)
+    yield from groups.values()
