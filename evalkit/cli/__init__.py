@@ -16,6 +16,8 @@ from evalkit import __version__
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "datasets",
     "gate",
+    "run",
+    "cache",
     "decoders",
     "weights",
     "score",
