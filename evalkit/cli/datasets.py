@@ -38,22 +38,46 @@ def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
 
     default = ClipProtocol()
     group = parser.add_argument_group("clip protocol")
-    group.add_argument("--num-frames", type=_frames, default=default.num_frames, metavar="N|all",
-                       help="frames per clip")
-    group.add_argument("--frame-stride", type=int, default=default.frame_stride, metavar="K",
-                       help="step between chosen frames")
+    group.add_argument(
+        "--num-frames", type=_frames, default=default.num_frames, metavar="N|all", help="frames per clip"
+    )
+    group.add_argument(
+        "--frame-stride", type=int, default=default.frame_stride, metavar="K", help="step between chosen frames"
+    )
     group.add_argument("--start", choices=START_POLICIES, default=default.start, help="where the clip starts")
     group.add_argument("--seed", type=int, default=default.seed, help="seed of --start random")
-    group.add_argument("--resolution", type=_resolution, default=default.resolution, metavar="PX|native",
-                       help="shorter side after resizing")
-    group.add_argument("--crop", choices=CROP_MODES, default=default.crop,
-                       help="center: square crop; none: keep aspect, sides rounded to --spatial-multiple")
-    group.add_argument("--spatial-multiple", type=int, default=default.spatial_multiple, metavar="M",
-                       help="decoder spatial multiple used by --crop none")
-    group.add_argument("--resize-filter", choices=list(RESIZE_FILTERS), default=default.resize_filter,
-                       help="resize filter (antialiased)")
-    group.add_argument("--short-policy", choices=SHORT_POLICIES, default=default.short_policy,
-                       help="videos shorter than the clip: skip (recorded), pad-last or loop")
+    group.add_argument(
+        "--resolution",
+        type=_resolution,
+        default=default.resolution,
+        metavar="PX|native",
+        help="shorter side after resizing",
+    )
+    group.add_argument(
+        "--crop",
+        choices=CROP_MODES,
+        default=default.crop,
+        help="center: square crop; none: keep aspect, sides rounded to --spatial-multiple",
+    )
+    group.add_argument(
+        "--spatial-multiple",
+        type=int,
+        default=default.spatial_multiple,
+        metavar="M",
+        help="decoder spatial multiple used by --crop none",
+    )
+    group.add_argument(
+        "--resize-filter",
+        choices=list(RESIZE_FILTERS),
+        default=default.resize_filter,
+        help="resize filter (antialiased)",
+    )
+    group.add_argument(
+        "--short-policy",
+        choices=SHORT_POLICIES,
+        default=default.short_policy,
+        help="videos shorter than the clip: skip (recorded), pad-last or loop",
+    )
 
 
 def protocol_from_args(args: argparse.Namespace):  # noqa: ANN201 - lazy import keeps `evalkit --help` fast
@@ -78,12 +102,22 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--root", metavar="PATH", default=None, help="dataset folder in its official layout")
     parser.add_argument("--split", metavar="SPLIT", default=None, help="split (default: the card's)")
     parser.add_argument("--fold", metavar="K", type=int, default=None, help="fold (UCF-101: 1, 2 or 3)")
-    parser.add_argument("--option", metavar="KEY=VALUE", type=_option, action="append", default=[],
-                        help="adapter option (see `evalkit datasets show NAME`); repeat for more")
+    parser.add_argument(
+        "--option",
+        metavar="KEY=VALUE",
+        type=_option,
+        action="append",
+        default=[],
+        help="adapter option (see `evalkit datasets show NAME`); repeat for more",
+    )
     parser.add_argument("--max-clips", metavar="N", type=int, default=None, help="deterministic subset of N videos")
     parser.add_argument("--stratified", action="store_true", help="draw --max-clips round-robin over classes")
-    parser.add_argument("--backend", default="auto", choices=("auto", "decord", "pyav", "torchcodec"),
-                        help="decode backend used to count frames")
+    parser.add_argument(
+        "--backend",
+        default="auto",
+        choices=("auto", "decord", "pyav", "torchcodec"),
+        help="decode backend used to count frames",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_protocol_arguments(parser)
 
@@ -110,7 +144,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_source_arguments(verify)
     verify.set_defaults(func=handle_verify)
     manifest = actions.add_parser(
-        "manifest", help="build the clip manifest and write it as JSON", formatter_class=argparse.ArgumentDefaultsHelpFormatter
+        "manifest",
+        help="build the clip manifest and write it as JSON",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     _add_source_arguments(manifest)
     manifest.add_argument("--out", metavar="FILE", required=True, help="where to write the manifest JSON")
@@ -169,14 +205,27 @@ def handle_verify(args: argparse.Namespace) -> int:
     summary = manifest.summary()
     if args.json:
         report = {"summary": summary, "skipped": [skip.to_dict() for skip in manifest.skipped]}
-        print(json.dumps({"dataset": manifest.dataset, "root": manifest.root, "split": manifest.split,
-                          "fold": manifest.fold, "protocol_hash": manifest.protocol_hash, **report},
-                         indent=1, sort_keys=True))
+        print(
+            json.dumps(
+                {
+                    "dataset": manifest.dataset,
+                    "root": manifest.root,
+                    "split": manifest.split,
+                    "fold": manifest.fold,
+                    "protocol_hash": manifest.protocol_hash,
+                    **report,
+                },
+                indent=1,
+                sort_keys=True,
+            )
+        )
     else:
         split = f"split {manifest.split}; " if manifest.split is not None else ""
         fold = f"fold {manifest.fold}; " if manifest.fold is not None else ""
         print(f"{manifest.dataset} at {manifest.root} ({split}{fold}protocol {manifest.protocol_hash})")
-        print(f"listed {summary['clips'] + summary['skipped']}, usable {summary['clips']}, skipped {summary['skipped']}")
+        print(
+            f"listed {summary['clips'] + summary['skipped']}, usable {summary['clips']}, skipped {summary['skipped']}"
+        )
         for kind, count in summary.items():
             if kind not in ("clips", "skipped"):
                 print(f"  {kind}: {count}")

@@ -119,7 +119,9 @@ class ClipManifest:
             class_names=data["class_names"],
         )
         if manifest.hash() != data["manifest_hash"]:
-            raise ValueError(f"{path}: manifest_hash {data['manifest_hash']} does not match its content ({manifest.hash()})")
+            raise ValueError(
+                f"{path}: manifest_hash {data['manifest_hash']} does not match its content ({manifest.hash()})"
+            )
         return manifest
 
 
@@ -196,8 +198,13 @@ def build_manifest(
             continue
         clips.append(ClipRecord(entry.clip_id, entry.source, tuple(indices), entry.label))
     if skipped:
-        logger.warning("%s: %d of %d clips skipped (%s)", dataset, len(skipped), len(clips) + len(skipped),
-                       dict(Counter(s.reason.split(":")[0] for s in skipped)))
+        logger.warning(
+            "%s: %d of %d clips skipped (%s)",
+            dataset,
+            len(skipped),
+            len(clips) + len(skipped),
+            dict(Counter(s.reason.split(":")[0] for s in skipped)),
+        )
     return ClipManifest(
         dataset=dataset,
         root=str(adapter.root),

@@ -28,8 +28,23 @@ def transcode(source: Path, target: Path, frames: int, codec: list[str], keyfram
     """Write the first ``frames`` frames of ``source`` at WIDTHxHEIGHT with ``codec`` arguments."""
     target.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [FFMPEG, "-v", "error", "-y", "-i", str(source), "-frames:v", str(frames), "-vf", f"scale={WIDTH}:{HEIGHT}",
-         "-g", str(keyframe_interval), *codec, "-an", str(target)],
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-y",
+            "-i",
+            str(source),
+            "-frames:v",
+            str(frames),
+            "-vf",
+            f"scale={WIDTH}:{HEIGHT}",
+            "-g",
+            str(keyframe_interval),
+            *codec,
+            "-an",
+            str(target),
+        ],
         check=True,
     )
     return target
@@ -139,8 +154,20 @@ def davis_root(tmp_path_factory: pytest.TempPathFactory, media: dict[str, Path])
     bear = root / "JPEGImages" / "480p" / "bear"
     bear.mkdir(parents=True)
     subprocess.run(
-        [FFMPEG, "-v", "error", "-i", str(media["avi"]), "-frames:v", "20", "-q:v", "2", "-start_number", "0",
-         str(bear / "%05d.jpg")],
+        [
+            FFMPEG,
+            "-v",
+            "error",
+            "-i",
+            str(media["avi"]),
+            "-frames:v",
+            "20",
+            "-q:v",
+            "2",
+            "-start_number",
+            "0",
+            str(bear / "%05d.jpg"),
+        ],
         check=True,
     )
     gray = root / "JPEGImages" / "480p" / "blackswan"

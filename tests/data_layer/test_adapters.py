@@ -26,7 +26,9 @@ def test_ucf101_test_fold1(ucf_root):
     assert manifest.class_names == ["ApplyEyeMakeup", "HandstandPushups", "YoYo"]
     assert manifest.clips == [
         ClipRecord("v_ApplyEyeMakeup_g01_c01", "UCF-101/ApplyEyeMakeup/v_ApplyEyeMakeup_g01_c01.avi", FIRST_17, 0),
-        ClipRecord("v_HandStandPushups_g01_c01", "UCF-101/HandstandPushups/v_HandStandPushups_g01_c01.avi", FIRST_17, 1),
+        ClipRecord(
+            "v_HandStandPushups_g01_c01", "UCF-101/HandstandPushups/v_HandStandPushups_g01_c01.avi", FIRST_17, 1
+        ),
     ]
     reasons = {skip.clip_id: skip.reason for skip in manifest.skipped}
     truncated_frames = int(reasons["v_YoYo_g01_c01"].split()[2])
@@ -37,13 +39,21 @@ def test_ucf101_test_fold1(ucf_root):
         "v_YoYo_g03_c01": "too short: 10 frames < 17 needed (17 frames at stride 1)",
         "v_YoYo_g04_c01": "missing file",
     }
-    assert manifest.summary() == {"clips": 2, "skipped": 4, "empty file (0 bytes)": 1, "missing file": 1, "too short": 2}
+    assert manifest.summary() == {
+        "clips": 2,
+        "skipped": 4,
+        "empty file (0 bytes)": 1,
+        "missing file": 1,
+        "too short": 2,
+    }
 
 
 def test_ucf101_train_list_labels_and_center_start(ucf_root):
     manifest = build_manifest("ucf101", ucf_root, ClipProtocol(num_frames=8, start="center"), split="train")
     assert manifest.clips == [
-        ClipRecord("v_ApplyEyeMakeup_g08_c01", "UCF-101/ApplyEyeMakeup/v_ApplyEyeMakeup_g08_c01.avi", tuple(range(14, 22)), 0)
+        ClipRecord(
+            "v_ApplyEyeMakeup_g08_c01", "UCF-101/ApplyEyeMakeup/v_ApplyEyeMakeup_g08_c01.avi", tuple(range(14, 22)), 0
+        )
     ]
 
 
@@ -54,8 +64,8 @@ def test_ucf101_pad_last_keeps_the_short_clip(ucf_root):
 
 
 def test_ucf101_layout_errors_name_the_expected_path(ucf_root, tmp_path):
+    shutil.copytree(ucf_root / "ucfTrainTestlist", tmp_path / "lists")
     with pytest.raises(LayoutError, match=f"expected the test list at {ucf_root}/ucfTrainTestlist/testlist02.txt"):
-        shutil.copytree(ucf_root / "ucfTrainTestlist", tmp_path / "lists")
         build_manifest("ucf101", ucf_root, ClipProtocol(), fold=2)
     with pytest.raises(LayoutError, match=f"expected the ucfTrainTestlist folder at {tmp_path}/ucfTrainTestlist"):
         build_manifest("ucf101", tmp_path, ClipProtocol())
@@ -64,7 +74,8 @@ def test_ucf101_layout_errors_name_the_expected_path(ucf_root, tmp_path):
     with pytest.raises(LayoutError, match=f"ucf101 root {tmp_path}/nowhere does not exist"):
         build_manifest("ucf101", tmp_path / "nowhere", ClipProtocol())
     lists_only = build_manifest("ucf101", ucf_root, ClipProtocol(), lists=str(tmp_path / "lists"))
-    assert lists_only.locations == {"lists": str(tmp_path / "lists")} and lists_only.options == {}
+    assert lists_only.locations == {"lists": str(tmp_path / "lists")}
+    assert lists_only.options == {}
 
 
 def test_kinetics_missing_rows_are_counted_and_the_rest_evaluated(kinetics_root):

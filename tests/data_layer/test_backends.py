@@ -8,8 +8,7 @@ import pytest
 import torch
 import torchvision.io
 
-from evalkit.data.backends import DecodeError, backend_status, count_frames, read_video
-from evalkit.data.backends import pyav_backend
+from evalkit.data.backends import DecodeError, backend_status, count_frames, pyav_backend, read_video
 
 from .conftest import NUM_FRAMES, SHORT_FRAMES, reference_frames
 
@@ -30,7 +29,8 @@ def test_every_backend_decodes_the_reference_frames(media, backend, container):
     assert count_frames(media[container], backend) == NUM_FRAMES
     indices = [30, 2, 2, 17, 35, 0]
     frames = read_video(media[container], indices, backend)
-    assert frames.dtype == np.uint8 and frames.shape == (6, 104, 128, 3)
+    assert frames.dtype == np.uint8
+    assert frames.shape == (6, 104, 128, 3)
     np.testing.assert_array_equal(frames, reference[indices])
     np.testing.assert_array_equal(read_video(media[container], None, backend), reference)
 
@@ -94,7 +94,9 @@ def test_bad_files_raise_decode_error_with_reason(media, tmp_path, backend):
 
 
 def test_unknown_backend_lists_choices():
-    with pytest.raises(ValueError, match="unknown decode backend 'opencv'; choose one of: auto, decord, pyav, torchcodec"):
+    with pytest.raises(
+        ValueError, match="unknown decode backend 'opencv'; choose one of: auto, decord, pyav, torchcodec"
+    ):
         read_video("x.mp4", [0], backend="opencv")
 
 
@@ -104,7 +106,9 @@ def test_frame_folder_matches_torchvision_jpeg_decode(davis_root):
     assert count_frames(folder) == 20
     frames = read_video(folder, [19, 0, 5])
     files = sorted(folder.glob("*.jpg"))
-    reference = [torchvision.io.decode_jpeg(torchvision.io.read_file(str(files[i]))).permute(1, 2, 0) for i in (19, 0, 5)]
+    reference = [
+        torchvision.io.decode_jpeg(torchvision.io.read_file(str(files[i]))).permute(1, 2, 0) for i in (19, 0, 5)
+    ]
     assert torch.equal(torch.from_numpy(frames), torch.stack(reference))
 
 

@@ -18,7 +18,8 @@ def test_list_shows_every_adapter_with_its_default_split(capsys):
 def test_show_prints_the_card(capsys):
     assert main(["datasets", "show", "ucf101"]) == 0
     out = capsys.readouterr().out
-    assert "expected_clips: 3783" in out and "ucfTrainTestlist/classInd.txt" in out
+    assert "expected_clips: 3783" in out
+    assert "ucfTrainTestlist/classInd.txt" in out
 
 
 def test_verify_ucf101_prints_counts_and_bad_files(ucf_root, capsys):

@@ -30,7 +30,8 @@ def test_read_round_trip_and_relocation(ucf_root, tmp_path):
     manifest = build_manifest("ucf101", ucf_root, ClipProtocol())
     path = manifest.write(tmp_path / "manifest.json")
     loaded = ClipManifest.read(path)
-    assert loaded == manifest and loaded.hash() == manifest.hash()
+    assert loaded == manifest
+    assert loaded.hash() == manifest.hash()
     moved = ClipManifest.read(path, root="/elsewhere")
     assert moved.hash() == manifest.hash()
     assert str(moved.resolve(moved.clips[0])) == "/elsewhere/UCF-101/ApplyEyeMakeup/v_ApplyEyeMakeup_g01_c01.avi"
@@ -55,7 +56,9 @@ def test_max_clips_takes_the_list_head_and_never_replaces_bad_videos(ucf_root):
 
 
 def test_stratified_subset_is_round_robin_over_classes():
-    entries = [VideoEntry(f"{label}{i}", f"{label}{i}.mp4", index) for index, label in enumerate("abc") for i in range(3)]
+    entries = [
+        VideoEntry(f"{label}{i}", f"{label}{i}.mp4", index) for index, label in enumerate("abc") for i in range(3)
+    ]
     picked = select_subset(list(reversed(entries)), 4, stratified=True)
     assert [entry.clip_id for entry in picked] == ["a0", "a1", "b0", "c0"]
     assert [entry.clip_id for entry in select_subset(entries, 2)] == ["a0", "a1"]

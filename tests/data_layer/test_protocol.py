@@ -79,7 +79,9 @@ def test_hash_changes_with_every_field_and_round_trips():
 
 
 def test_bad_values_name_the_field_and_choices():
-    with pytest.raises(ValueError, match=r"ClipProtocol.start='middle' is not valid; choose one of: first, center, random"):
+    with pytest.raises(
+        ValueError, match=r"ClipProtocol.start='middle' is not valid; choose one of: first, center, random"
+    ):
         ClipProtocol(start="middle")
     with pytest.raises(ValueError, match=r"ClipProtocol.num_frames must be a positive integer, got 0"):
         ClipProtocol(num_frames=0)
@@ -103,7 +105,8 @@ def test_transform_short_side_then_center_crop_matches_pil():
     smooth = rng.integers(0, 256, size=(2, 18, 22, 3)).repeat(8, axis=1).repeat(8, axis=2).astype(np.uint8)
     frames = np.ascontiguousarray(smooth[:, :144, :176])
     out = ClipProtocol(resolution=64).transform(frames)
-    assert out.shape == (2, 64, 64, 3) and out.dtype == np.uint8
+    assert out.shape == (2, 64, 64, 3)
+    assert out.dtype == np.uint8
     reference = np.stack([_pil_reference(f, (64, 78), 64) for f in frames])
     assert np.abs(out.astype(int) - reference).max() <= 1
     tensor_out = ClipProtocol(resolution=64).transform(torch.from_numpy(frames))
@@ -120,7 +123,8 @@ def test_transform_without_crop_rounds_to_the_spatial_multiple():
 def test_to_model_input_layout_and_range():
     frames = torch.tensor([0, 255, 128], dtype=torch.uint8).view(1, 1, 1, 1, 3).expand(2, 3, 4, 5, 3).contiguous()
     x = ClipProtocol.to_model_input(frames)
-    assert x.shape == (2, 3, 3, 4, 5) and x.dtype == torch.float32
+    assert x.shape == (2, 3, 3, 4, 5)
+    assert x.dtype == torch.float32
     assert x[0, :, 0, 0, 0].tolist() == pytest.approx([-1.0, 1.0, 128 / 127.5 - 1], abs=1e-6)
     with pytest.raises(ValueError, match=r"expected uint8 frames shaped \(B, T, H, W, 3\)"):
         ClipProtocol.to_model_input(frames[0])

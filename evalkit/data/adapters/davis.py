@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-
 from evalkit.data.adapters.base import DatasetAdapter, read_lines
 from evalkit.data.records import Listing, VideoEntry
 

@@ -13,7 +13,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import datasets
-
 from evalkit.data.adapters.base import DatasetAdapter, LayoutError
 from evalkit.data.records import Listing, VideoEntry
 

@@ -30,7 +30,7 @@ class VideoTable(DatasetAdapter):
     options = {
         "table": "the CSV or Parquet file (default: the only *.csv / *.parquet in ROOT)",
         "preset": f"column layout: {', '.join(PRESETS)}",
-        "path_column": f"column with the video path relative to ROOT (default: first of {', '.join(PATH_COLUMN_GUESSES)})",
+        "path_column": f"column with the path relative to ROOT (default: first of {', '.join(PATH_COLUMN_GUESSES)})",
         "path_template": "build the path from columns instead, e.g. '{page_dir}/{videoid}.mp4'",
         "id_column": "column with a unique clip id (default: the path without extension)",
         "label_column": "column with the class name (optional)",
@@ -43,8 +43,10 @@ class VideoTable(DatasetAdapter):
         candidates = sorted([*self.root.glob("*.csv"), *self.root.glob("*.parquet")])
         if len(candidates) != 1:
             found = ", ".join(p.name for p in candidates) or "none"
-            raise LayoutError(f"csv: expected exactly one *.csv or *.parquet in {self.root} (found: {found}); "
-                              "pass --option table=PATH")
+            raise LayoutError(
+                f"csv: expected exactly one *.csv or *.parquet in {self.root} (found: {found}); "
+                "pass --option table=PATH"
+            )
         return candidates[0]
 
     def settings(self) -> dict[str, str]:
@@ -52,7 +54,10 @@ class VideoTable(DatasetAdapter):
         preset = self.option_values.get("preset")
         if preset is not None and preset not in PRESETS:
             raise ValueError(f"csv: unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}")
-        return {**PRESETS.get(preset, {}), **{k: v for k, v in self.option_values.items() if k not in ("preset", "table")}}
+        return {
+            **PRESETS.get(preset, {}),
+            **{k: v for k, v in self.option_values.items() if k not in ("preset", "table")},
+        }
 
     def read_table(self) -> pd.DataFrame:
         """The table, every column as strings."""
@@ -67,10 +72,14 @@ class VideoTable(DatasetAdapter):
         template = settings.get("path_template")
         path_column = None
         if template is None:
-            path_column = settings.get("path_column") or next((c for c in PATH_COLUMN_GUESSES if c in table.columns), None)
+            path_column = settings.get("path_column") or next(
+                (c for c in PATH_COLUMN_GUESSES if c in table.columns), None
+            )
             if path_column is None:
-                raise ValueError(f"{self.table_file}: no path column among {list(PATH_COLUMN_GUESSES)}; "
-                                 f"columns are {list(table.columns)} (pass --option path_column=NAME)")
+                raise ValueError(
+                    f"{self.table_file}: no path column among {list(PATH_COLUMN_GUESSES)}; "
+                    f"columns are {list(table.columns)} (pass --option path_column=NAME)"
+                )
         needed = [settings.get("id_column"), settings.get("label_column"), path_column]
         needed += [field for _, field, _, _ in string.Formatter().parse(template or "") if field]
         absent = [column for column in needed if column is not None and column not in table.columns]

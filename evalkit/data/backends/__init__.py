@@ -90,7 +90,9 @@ def count_frames(path: str | Path, backend: str = "auto") -> int:
         raise DecodeError(path, _reason(exc)) from exc
 
 
-def read_video(path: str | Path, frame_indices: list[int] | tuple[int, ...] | None = None, backend: str = "auto") -> np.ndarray:
+def read_video(
+    path: str | Path, frame_indices: list[int] | tuple[int, ...] | None = None, backend: str = "auto"
+) -> np.ndarray:
     """Decode ``frame_indices`` (default: all frames) of a video or frame folder to uint8 RGB ``(T, H, W, 3)``.
 
     Indices may repeat or come in any order (``pad-last`` / ``loop`` clips); each distinct frame is
@@ -101,7 +103,9 @@ def read_video(path: str | Path, frame_indices: list[int] | tuple[int, ...] | No
     if frame_indices is not None and min(frame_indices, default=0) < 0:
         raise ValueError(f"frame indices must be >= 0, got {min(frame_indices)} for {path}")
     try:
-        wanted = np.asarray(range(module.count_frames(path)) if frame_indices is None else frame_indices, dtype=np.int64)
+        wanted = np.asarray(
+            range(module.count_frames(path)) if frame_indices is None else frame_indices, dtype=np.int64
+        )
         if wanted.size == 0:
             raise DecodeError(path, "no frames to decode (the video has no frames?)")
         unique, inverse = np.unique(wanted, return_inverse=True)
