@@ -78,7 +78,7 @@ def truncate_copy(source: Path, target: Path, fraction: float) -> Path:
 
 @pytest.fixture(scope="session")
 def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Source clips: a 36-frame AVI and MP4, a 10-frame AVI, a truncated AVI and MP4."""
+    """Source clips: a 36-frame AVI and MP4, a 10-frame AVI, a truncated AVI and MP4, grey and alpha MKVs."""
     folder = tmp_path_factory.mktemp("media")
     avi = transcode(CARPHONE, folder / "clip.avi", NUM_FRAMES, AVI)
     mp4 = transcode(CARPHONE, folder / "clip.mp4", NUM_FRAMES, MP4)
@@ -88,6 +88,8 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "short_avi": transcode(CARPHONE, folder / "short.avi", SHORT_FRAMES, AVI),
         "truncated_avi": truncate_copy(avi, folder / "truncated.avi", 0.3),
         "truncated_mp4": truncate_copy(mp4, folder / "truncated.mp4", 0.5),
+        "gray_mkv": transcode(CARPHONE, folder / "gray.mkv", 4, ["-c:v", "ffv1", "-pix_fmt", "gray"]),
+        "alpha_mkv": transcode(CARPHONE, folder / "alpha.mkv", 4, ["-c:v", "ffv1", "-pix_fmt", "yuva420p"]),
     }
 
 

@@ -3,6 +3,8 @@ and turns bad input into a DecodeError with a reason."""
 
 from __future__ import annotations
 
+import subprocess
+
 import numpy as np
 import pytest
 import torch
@@ -10,7 +12,7 @@ import torchvision.io
 
 from evalkit.data.backends import DecodeError, backend_status, count_frames, pyav_backend, read_video
 
-from .conftest import NUM_FRAMES, SHORT_FRAMES, reference_frames
+from .conftest import FFMPEG, NUM_FRAMES, SHORT_FRAMES, reference_frames
 
 
 def _backends() -> list:
@@ -91,6 +93,17 @@ def test_bad_files_raise_decode_error_with_reason(media, tmp_path, backend):
         read_video(garbage, [0], backend)
     with pytest.raises(DecodeError):
         read_video(media["short_avi"], [SHORT_FRAMES + 5], backend)
+
+
+def test_grey_alpha_and_audio_only_files_are_rejected_when_counting(media, tmp_path):
+    with pytest.raises(DecodeError, match="wrong channels: pixel format gray has 1, expected 3"):
+        count_frames(media["gray_mkv"])
+    with pytest.raises(DecodeError, match="wrong channels: pixel format yuva420p has 4, expected 3"):
+        count_frames(media["alpha_mkv"])
+    audio = tmp_path / "audio.wav"
+    subprocess.run([FFMPEG, "-v", "error", "-f", "lavfi", "-i", "sine=duration=0.2", str(audio)], check=True)
+    with pytest.raises(DecodeError, match="no video stream"):
+        count_frames(audio)
 
 
 def test_unknown_backend_lists_choices():

@@ -12,6 +12,7 @@ import logging
 from pathlib import Path
 from types import ModuleType
 
+import av
 import numpy as np
 
 from evalkit.data.backends import frame_folder
@@ -78,11 +79,31 @@ def _reason(exc: Exception) -> str:
     return f"unreadable: {type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
+def check_video_stream(path: Path) -> None:
+    """Reject files without a video stream, and grey or alpha videos (decoders would silently convert them)."""
+    with av.open(str(path)) as container:
+        if not container.streams.video:
+            raise DecodeError(path, "no video stream")
+        pixel_format = container.streams.video[0].format
+        if pixel_format is not None and len(pixel_format.components) != 3:
+            raise DecodeError(
+                path,
+                f"wrong channels: pixel format {pixel_format.name} has {len(pixel_format.components)}, "
+                "expected 3 (colour, no alpha)",
+            )
+
+
 def count_frames(path: str | Path, backend: str = "auto") -> int:
-    """Number of frames of a video file (from its packet index, no decoding) or of a frame folder."""
+    """Number of frames of a video file (from its packet index, no decoding) or of a frame folder.
+
+    Video files are also checked with :func:`check_video_stream` (a header read), so clip manifests skip
+    audio-only, grey and alpha videos with a reason.
+    """
     path = Path(path)
     module = _module_for(path, backend)
     try:
+        if module is not frame_folder:
+            check_video_stream(path)
         return int(module.count_frames(path))
     except DecodeError:
         raise
