@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from evalkit.data import ClipManifest, ClipProtocol
 
 EPILOG = """examples:
   evalkit datasets list
@@ -80,7 +84,7 @@ def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def protocol_from_args(args: argparse.Namespace):  # noqa: ANN201 - lazy import keeps `evalkit --help` fast
+def protocol_from_args(args: argparse.Namespace) -> ClipProtocol:
     """The :class:`ClipProtocol` described by the options of :func:`add_protocol_arguments`."""
     from evalkit.data.protocol import ClipProtocol
 
@@ -177,7 +181,7 @@ def handle_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _build(args: argparse.Namespace):  # noqa: ANN202
+def _build(args: argparse.Namespace) -> ClipManifest:
     from evalkit.data import build_manifest
 
     return build_manifest(
