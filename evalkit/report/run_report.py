@@ -71,7 +71,6 @@ def header_facts(results: dict[str, Any]) -> list[Fact]:
     commit = provenance.get("git_commit") or "unknown"
     if provenance.get("git_dirty"):
         commit += " (uncommitted changes)"
-    params = results["protocol"].get("params", {})
     return [
         Fact(
             "decoder pair",
@@ -80,7 +79,6 @@ def header_facts(results: dict[str, Any]) -> list[Fact]:
         ),
         Fact("dataset", f"{dataset.get('name')}" + (f" ({split})" if split else "")),
         Fact("protocol hash", str(results["protocol"]["hash"]), mono=True),
-        Fact("protocol", ", ".join(f"{key}={value}" for key, value in sorted(params.items())), mono=True),
         Fact(
             "clips",
             f"{clips.get('evaluated')} evaluated of {clips.get('total')}; "
@@ -166,6 +164,7 @@ def report_context(run: RunFiles, title: str | None = None, back_href: str | Non
             else ""
         ),
         "facts": header_facts(results),
+        "protocol_params": sorted(results["protocol"].get("params", {}).items()),
         "skipped": clips.get("skipped", []),
         "comparison_titles": COMPARISON_TITLES,
         "quality": quality_rows(results),

@@ -91,6 +91,11 @@ def test_header_names_protocol_clips_and_provenance(rendered):
     _, _, dom = rendered
     facts = _facts(dom)
     assert facts["protocol hash"] == "abcdef123456"
+    settings = dom.by_id("protocol-settings")
+    assert {dt.text(): dd.text() for dt, dd in zip(settings.iter("dt"), settings.iter("dd"), strict=True)} == {
+        "frames": "9",
+        "resolution": "32",
+    }
     assert facts["clips"] == "6 evaluated of 7; 1 skipped or failed"
     assert facts["evalkit"] == "0.1.0, commit 0123456789abcdef"
     assert facts["device"] == "cpu (test cpu), float32, batch 1, 1 process(es)"
