@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "score",
     "report",
     "leaderboard",
+    "generate_check",
 )
 
 
