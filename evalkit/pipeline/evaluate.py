@@ -52,6 +52,7 @@ class _Live:
     student: torch.Tensor | None = None
     cached: TeacherEntry | None = None
     values: dict[str, float] = field(default_factory=dict)
+    features: dict[str, torch.Tensor] = field(default_factory=dict)
 
 
 class BatchEvaluator:
@@ -189,8 +190,8 @@ class BatchEvaluator:
                     scores = _per_clip(metric, ref, student, ids)
                     for clip in group:
                         clip.values[per_clip_column(name, comparison)] = scores[clip.clip.clip_id]
-        for three_way in self.pooled.values():
-            three_way.update(reference, teacher, student, ids)
+        for name, three_way in self.pooled.items():
+            self._score_pooled(name, three_way, group, reference, teacher, student)
 
     def _score_teacher(self, name: str, metric: Any, group: list[_Live], reference, teacher) -> None:
         """Teacher scores from the cache where computed with the same metric variant, else computed now."""
@@ -208,12 +209,36 @@ class BatchEvaluator:
             for row in todo:
                 group[row].values[column] = scores[group[row].clip.clip_id]
 
+    def _score_pooled(self, name: str, three_way: ThreeWay, group: list[_Live], reference, teacher, student) -> None:
+        """Pooled (FVD) update: ground-truth and teacher features from the cache where possible, one detector
+        pass per side otherwise, then the three comparisons share them (as ``ThreeWay`` does)."""
+        detector = three_way.metrics["teacher"]
+        todo = []
+        for row, clip in enumerate(group):
+            cached = clip.cached.metric_features(name, detector.variant) if clip.cached is not None else None
+            if cached is None:
+                todo.append(row)
+            else:
+                clip.features[name] = cached
+        if todo:
+            fresh = torch.stack([detector.features(reference[todo]), detector.features(teacher[todo])], dim=1)
+            for index, row in enumerate(todo):
+                group[row].features[name] = fresh[index]
+        pairs = torch.stack([clip.features[name] for clip in group])
+        ids, frames = [clip.clip.clip_id for clip in group], reference.shape[1]
+        detector.update_features(pairs[:, 0], pairs[:, 1], ids, frames)
+        if student is not None:
+            student_features = detector.features(student)
+            three_way.metrics["student"].update_features(pairs[:, 0], student_features, ids, frames)
+            three_way.metrics["student_vs_teacher"].update_features(pairs[:, 1], student_features, ids, frames)
+
     def _entry(self, clip: _Live) -> TeacherEntry:
         metrics = {
             name: {"variant": metric.variant, "value": clip.values[per_clip_column(name, "teacher")]}
             for name, metric in self.per_clip_metrics.items()
         }
-        return TeacherEntry(clip.latent, clip.reference, clip.teacher, metrics)
+        metrics.update({name: {"variant": tw.metrics["teacher"].variant} for name, tw in self.pooled.items()})
+        return TeacherEntry(clip.latent, clip.reference, clip.teacher, metrics, dict(clip.features))
 
     def _record(self, clip: ClipRecord, status: str, stage: str | None = None, reason: str | None = None) -> dict:
         return {"clip_id": clip.clip_id, "status": status, "stage": stage, "reason": reason, "rank": self.rank}

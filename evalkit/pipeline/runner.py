@@ -258,7 +258,6 @@ def run(config: RunConfig) -> RunResult:
             "dir": str(cache.root) if cache is not None else None,
             "teacher_hits": sum(1 for r in all_records.values() if r.get("teacher_cache") == "hit"),
             "teacher_misses": sum(1 for r in all_records.values() if r.get("teacher_cache") == "miss"),
-            "fvd_reference": None,
         },
     )
     barrier(context)

@@ -1,4 +1,5 @@
-"""Per-clip teacher work in the disk cache: latent, uint8 teacher frames, uint8 ground truth, teacher metrics.
+"""Per-clip teacher work in the disk cache: latent, uint8 teacher frames, uint8 ground truth, teacher metrics
+and the FVD detector features of ground truth and teacher (so pooled FVD statistics rebuild exactly).
 
 Keyed by content, not names: the namespace hashes the teacher's state dict (so random init is keyed by its
 config and seed), the run protocol hash, posterior mode/seed, precision, tiling and device type; an entry
@@ -21,6 +22,7 @@ from evalkit.data import ClipRecord
 from evalkit.pipeline.cache import DiskCache, content_key
 
 KIND = "teacher"
+FEATURES = "features."
 
 
 def state_dict_sha256(module: nn.Module) -> str:
@@ -33,23 +35,38 @@ def state_dict_sha256(module: nn.Module) -> str:
     return digest.hexdigest()
 
 
+def same_variant(saved: dict[str, Any], current: dict[str, Any]) -> bool:
+    """Whether two metric variants agree (the clip length, fixed by the protocol hash, is not compared)."""
+
+    def canonical(variant: dict[str, Any]) -> str:
+        return json.dumps({k: v for k, v in variant.items() if k != "frames_per_clip"}, sort_keys=True, default=str)
+
+    return canonical(saved) == canonical(current)
+
+
 @dataclass
 class TeacherEntry:
-    """The teacher's work on one clip."""
+    """The teacher's work on one clip; ``features[name]`` is ``(2, D)``: ground-truth and teacher features."""
 
     latent: torch.Tensor
     reference: torch.Tensor
     teacher: torch.Tensor
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    features: dict[str, torch.Tensor] = field(default_factory=dict)
 
     def metric_value(self, name: str, variant: dict[str, Any]) -> float | None:
         """The cached teacher score of metric ``name`` if it was computed with the same ``variant``."""
         cached = self.metrics.get(name)
-        if cached is None or json.dumps(cached["variant"], sort_keys=True, default=str) != json.dumps(
-            variant, sort_keys=True, default=str
-        ):
+        if cached is None or not same_variant(cached["variant"], variant):
             return None
         return float(cached["value"])
+
+    def metric_features(self, name: str, variant: dict[str, Any]) -> torch.Tensor | None:
+        """Cached ``(2, D)`` detector features of metric ``name`` if computed with the same ``variant``."""
+        cached = self.metrics.get(name)
+        if name not in self.features or cached is None or not same_variant(cached["variant"], variant):
+            return None
+        return self.features[name]
 
 
 class TeacherCache:
@@ -88,9 +105,13 @@ class TeacherCache:
         if found is None:
             return None
         tensors, metadata = found
-        return TeacherEntry(tensors["latent"], tensors["reference"], tensors["teacher"], metadata.get("metrics", {}))
+        features = {key.removeprefix(FEATURES): val for key, val in tensors.items() if key.startswith(FEATURES)}
+        return TeacherEntry(
+            tensors["latent"], tensors["reference"], tensors["teacher"], metadata.get("metrics", {}), features
+        )
 
     def store(self, clip: ClipRecord, entry: TeacherEntry) -> None:
         """Write the entry for ``clip``."""
         tensors = {"latent": entry.latent, "reference": entry.reference, "teacher": entry.teacher}
+        tensors.update({f"{FEATURES}{name}": features for name, features in entry.features.items()})
         self.cache.put(self.namespace, self.key(clip), tensors, {"clip_id": clip.clip_id, "metrics": entry.metrics})

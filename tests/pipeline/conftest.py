@@ -1,0 +1,98 @@
+"""Tiny random-weight decoder configs and run settings for pipeline tests (real sample clips, 9 frames, 32 px)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from evalkit.models.teachers import TeacherVAE
+from evalkit.pipeline import RunConfig
+from tests.metrics.fake_i3d import save_scripted
+
+TINY_TEACHER = {
+    "block_out_channels": [8, 8, 8, 8],
+    "decoder_block_out_channels": [8, 8, 8, 8],
+    "layers_per_block": [1, 1, 1, 1, 1],
+    "decoder_layers_per_block": [1, 1, 1, 1, 1],
+    "latent_channels": 8,
+}
+TINY_STUDENT = {
+    "decoder_block_out_channels": [16, 16, 16, 16],
+    "decoder_layers_per_block": [1, 1, 1, 1, 1],
+    "latent_channels": 8,
+    "aligned_feature_projection_dim": [[16, 16]],
+}
+VALUE_COLUMNS = ["psnr.teacher", "psnr.student", "psnr.student_vs_teacher", "ssim.teacher", "ssim.student"]
+
+
+def set_offline(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """No network, and an evalkit cache of the test's own."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("EVALKIT_OFFLINE", "1")
+    monkeypatch.setenv("EVALKIT_CACHE", str(folder / "evalkit-cache"))
+
+
+@pytest.fixture(autouse=True)
+def _offline(monkeypatch, tmp_path):
+    set_offline(monkeypatch, tmp_path)
+
+
+@pytest.fixture(scope="session")
+def fake_detector(tmp_path_factory) -> Path:
+    """A scripted stand-in for the I3D detector, so FVD runs through the pipeline offline."""
+    path = tmp_path_factory.mktemp("i3d") / "i3d_torchscript.pt"
+    save_scripted(path)
+    return path
+
+
+def make_config(folder: Path, detector: Path, **overrides) -> RunConfig:
+    """``RunConfig`` for the tiny turbo-ltx pair on 2 sample clips in ``folder``; overrides apply on top."""
+    settings = {
+        "decoder": "turbo-ltx",
+        "dataset": "sample",
+        "init": "random",
+        "num_frames": 9,
+        "resolution": 32,
+        "max_clips": 2,
+        "metrics": ("psnr", "ssim", "lpips", "fvd"),
+        "fvd_detector": str(detector),
+        "device": "cpu",
+        "batch_size": 2,
+        "bootstrap_resamples": 200,
+        "progress": False,
+        "out": str(folder / "run"),
+        "cache_dir": str(folder / "cache"),
+        "teacher_config": TINY_TEACHER,
+        "student_config": TINY_STUDENT,
+    }
+    return RunConfig(**{**settings, **overrides})
+
+
+@pytest.fixture
+def tiny_config(tmp_path, fake_detector):
+    """``make_config`` in the test's own folder."""
+    return lambda **overrides: make_config(tmp_path, fake_detector, **overrides)
+
+
+@pytest.fixture
+def teacher_calls(monkeypatch):
+    """Counts teacher encode and decode calls."""
+    calls = {"encode": 0, "decode": 0}
+    for name in calls:
+        original = getattr(TeacherVAE, name)
+
+        def counted(self, *args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(TeacherVAE, name, counted)
+    return calls
+
+
+def values(run_dir: Path) -> pd.DataFrame:
+    """The per-clip table of a run, indexed by clip id."""
+    from evalkit.results.io import read_per_clip
+
+    return read_per_clip(run_dir).set_index("clip_id")

@@ -1,0 +1,162 @@
+"""End-to-end `evalkit run` on real sample clips with tiny random-weight decoders."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.cli import main
+from evalkit.data import ClipManifest
+from evalkit.metrics.fvd import FVD
+from evalkit.models.interfaces import StudentDecoder
+from evalkit.pipeline import run
+from evalkit.results.io import read_results
+from tests.pipeline.conftest import TINY_STUDENT, VALUE_COLUMNS, values
+
+
+def _toml(path, settings: dict) -> str:
+    lines = [f"{key} = {json.dumps(value)}" for key, value in settings.items() if not isinstance(value, dict)]
+    for table in ("teacher_config", "student_config"):
+        lines.append(f"[{table}]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in settings[table].items()]
+    path.write_text("\n".join(lines) + "\n")
+    tomllib.loads(path.read_text())
+    return str(path)
+
+
+def _psnr(reference: np.ndarray, candidate: np.ndarray) -> float:
+    """Mean over frames of 10 log10(255^2 / MSE), an independent NumPy PSNR."""
+    diff = reference.astype(np.float64) - candidate.astype(np.float64)
+    mse = (diff**2).reshape(diff.shape[0], -1).mean(axis=1)
+    return float(np.mean(10 * np.log10(255.0**2 / mse)))
+
+
+def test_cli_run_writes_every_file_with_provenance(tiny_config, tmp_path, capsys):
+    config = tiny_config(max_clips=3)
+    settings = {key: val for key, val in config.to_dict().items() if val is not None}
+    settings["metrics"] = list(config.metrics)
+    config_file = _toml(tmp_path / "run.toml", settings)
+    assert main(["run", "--config", config_file, "--max-clips", "2"]) == 0
+    summary = capsys.readouterr().out
+    assert "*** RANDOM WEIGHTS" in summary
+    run_dir = tmp_path / "run"
+    doc = read_results(run_dir)
+    assert doc["config"]["max_clips"] == 2  # the flag overrode the file
+    assert (doc["status"], doc["random_weights"], doc["clips"]["evaluated"]) == ("complete", True, 2)
+    assert doc["decoders"]["teacher"]["weights"] is None
+    assert len(doc["decoders"]["teacher"]["state_sha256"]) == 64
+    assert doc["provenance"]["packages"]["torch"]
+    assert doc["protocol"]["params"]["output_quantisation"].startswith("clamp(x, -1, 1)")
+    manifest = ClipManifest.read(run_dir / "manifest.json")
+    assert manifest.hash() == doc["dataset"]["manifest_hash"]
+    assert [clip.clip_id for clip in manifest.clips] == ["bigbuckbunny", "bikes"]
+    assert "RANDOM WEIGHTS" in (run_dir / "report.html").read_text()
+    lpips = doc["metrics"]["lpips"]
+    assert (lpips["available"], lpips["fetch"]) == (False, "evalkit weights fetch lpips-alex")
+    fvd = doc["metrics"]["fvd"]
+    assert fvd["available"]
+    assert fvd["variant"]["detector"] == "i3d_torchscript.pt"
+    assert set(fvd["values"]) == {"teacher", "student", "student_vs_teacher"}
+    psnr = doc["metrics"]["psnr"]
+    table = values(run_dir)
+    assert psnr["values"]["student"]["value"] == pytest.approx(table["psnr.student"].mean(), rel=1e-12)
+    assert psnr["paired"]["drop"]["value"] == pytest.approx(
+        (table["psnr.teacher"] - table["psnr.student"]).mean(), rel=1e-9
+    )
+    assert main(["gate", str(run_dir / "results.json"), "--rule", "psnr.student_vs_teacher>=0"]) == 0
+
+
+def test_teacher_psnr_matches_numpy_on_cached_frames(tiny_config):
+    from evalkit.pipeline.cache import DiskCache
+
+    result = run(tiny_config())
+    table = values(result.run_dir)
+    cache = DiskCache(result.results["cache"]["dir"])
+    entries = [
+        cache.get(usage.name, path.stem)
+        for usage in cache.usage()
+        for path in (cache.root / usage.name).glob("*.safetensors")
+    ]
+    by_clip = {}
+    for tensors, metadata in entries:
+        by_clip[metadata["clip_id"]] = tensors
+    assert sorted(by_clip) == ["bigbuckbunny", "bikes"]
+    for clip_id, tensors in by_clip.items():
+        assert tensors["reference"].shape == (9, 32, 32, 3)
+        expected = _psnr(tensors["reference"].numpy(), tensors["teacher"].numpy())
+        assert table.loc[clip_id, "psnr.teacher"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_warm_cache_skips_teacher_with_identical_numbers(tiny_config, tmp_path, teacher_calls, monkeypatch):
+    detector_clips = []
+    features = FVD.features
+    monkeypatch.setattr(FVD, "features", lambda self, clips: detector_clips.append(len(clips)) or features(self, clips))
+    cold = run(tiny_config(out=str(tmp_path / "cold")))
+    assert teacher_calls["encode"] == 1  # one batch of two clips
+    assert detector_clips == [2, 2, 2]  # ground truth, teacher, student
+    teacher_calls.update(encode=0, decode=0)
+    detector_clips.clear()
+    new_student = {**TINY_STUDENT, "decoder_block_out_channels": [16, 16, 16, 32]}
+    warm_same = run(tiny_config(out=str(tmp_path / "warm")))
+    warm_new = run(tiny_config(out=str(tmp_path / "new-student"), student_config=new_student))
+    assert teacher_calls == {"encode": 0, "decode": 0}
+    assert detector_clips == [2, 2]  # the students only
+    assert warm_new.results["cache"]["teacher_hits"] == 2
+    pd.testing.assert_frame_equal(values(cold.run_dir)[VALUE_COLUMNS], values(warm_same.run_dir)[VALUE_COLUMNS])
+    for comparison in ("teacher", "student", "student_vs_teacher"):
+        assert (
+            warm_same.results["metrics"]["fvd"]["values"][comparison]
+            == cold.results["metrics"]["fvd"]["values"][comparison]
+        )
+    pd.testing.assert_series_equal(values(cold.run_dir)["psnr.teacher"], values(warm_new.run_dir)["psnr.teacher"])
+    assert not np.allclose(values(cold.run_dir)["psnr.student"], values(warm_new.run_dir)["psnr.student"])
+    uncached = run(tiny_config(out=str(tmp_path / "no-cache"), no_cache=True))
+    assert teacher_calls["encode"] == 1
+    assert uncached.results["cache"]["enabled"] is False
+    pd.testing.assert_frame_equal(values(cold.run_dir)[VALUE_COLUMNS], values(uncached.run_dir)[VALUE_COLUMNS])
+
+
+def test_nan_student_output_fails_that_clip_and_run_finishes(tiny_config, monkeypatch):
+    original = StudentDecoder.decode
+
+    def nan_for_last_clip(self, z):
+        out = original(self, z).clone()
+        out[-1, 0, 0, 0, 0] = float("nan")
+        return out
+
+    monkeypatch.setattr(StudentDecoder, "decode", nan_for_last_clip)
+    result = run(tiny_config(no_cache=True))
+    doc = result.results
+    table = values(result.run_dir)
+    assert table.loc["bikes", ["status", "stage", "reason"]].tolist() == [
+        "failed",
+        "student",
+        "student decoder output has NaN/Inf values",
+    ]
+    assert table.loc["bigbuckbunny", "status"] == "ok"
+    assert np.isnan(table.loc["bikes", "psnr.teacher"])
+    assert (doc["status"], doc["clips"]["evaluated"], doc["clips"]["failed"]) == ("complete", 1, 1)
+    assert doc["clips"]["skipped"] == [
+        {"clip_id": "bikes", "stage": "student", "reason": "student decoder output has NaN/Inf values"}
+    ]
+    assert doc["metrics"]["psnr"]["values"]["student"]["n"] == 1
+    assert doc["metrics"]["fvd"]["values"]["student"]["n"] == 1
+
+
+def test_missing_weights_stop_at_once_with_fetch_command(tmp_path, capsys):
+    code = main(["run", "--decoder", "turbo-ltx", "--max-clips", "1", "--out", str(tmp_path / "r"), "--no-progress"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "evalkit weights fetch" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_settings_errors_name_the_fix(tiny_config, capsys):
+    assert main(["run", "--decoder", "turbo-nope", "--init", "random"]) == 2
+    assert "unknown decoder 'turbo-nope'; choose one of:" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="needs 8k\\+1 frames, got 10; use --num-frames 17"):
+        run(tiny_config(num_frames=10))
