@@ -1,0 +1,1 @@
+"""Decoders under evaluation: the Turbo-VAED student (``turbo_vaed``), diffusers teachers and their registry."""

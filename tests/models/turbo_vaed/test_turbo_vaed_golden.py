@@ -1,0 +1,117 @@
+"""Turbo-VAED decoder against the official model's golden vectors (reduced configs, random weights, strict load).
+
+The data (tests/data/turbo_vaed/golden, see its README.md) was made with hustvl/Turbo-VAED 9268488 on CPU, float32.
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from evalkit.models.turbo_vaed import ProjectionHeads, TurboVAEDDecoder, strip_official_prefix
+
+GOLDEN = Path(__file__).parents[2] / "data" / "turbo_vaed" / "golden"
+# case -> file stem of its decoder weights and latent (the causal LTX case reuses the non-causal weights)
+CASES = {
+    "ltx_reduced": "ltx_reduced",
+    "ltx_reduced_causal": "ltx_reduced",
+    "hunyuan_reduced": "hunyuan_reduced",
+    "dc_reduced": "dc_reduced",
+}
+FEATURE_ATOL = 1e-5
+OUTPUT_MEAN_ATOL = 1e-6
+OUTPUT_ATOL = {"ltx_reduced": 1e-4, "hunyuan_reduced": 1e-4, "dc_reduced": 1e-4, "ltx_reduced_causal": 2.5e-4}
+# Why the causal case gets more: with patch_size 4 the last RMS norm runs over 2 channels and acts like a sign
+# function where both are near zero, so float32 rounding upstream is magnified. The official model's own float64
+# output differs from this float32 golden by 1.5e-4 (golden/README.md); ours lands within 7e-5 of float64 but,
+# depending on summation order, up to ~2e-4 from the golden. Outputs of autograd-mode runs (other conv kernels)
+# are held to the README's suggested 1e-3.
+AUTOGRAD_OUTPUT_ATOL = 1e-3
+
+
+def load_case(case: str) -> tuple[TurboVAEDDecoder, torch.Tensor, dict[str, torch.Tensor]]:
+    stem = CASES[case]
+    config = json.loads((GOLDEN / f"{case}_config.json").read_text())
+    decoder = TurboVAEDDecoder.from_config(config, source=case).eval()
+    decoder.load_state_dict(load_file(GOLDEN / f"{stem}_decoder.safetensors"), strict=True)
+    latent = load_file(GOLDEN / f"{stem}_latent.safetensors")["latent"]
+    return decoder, latent, load_file(GOLDEN / f"{case}_expected.safetensors")
+
+
+@pytest.fixture(scope="module", params=list(CASES))
+def decoded(request):
+    decoder, latent, expected = load_case(request.param)
+    with torch.inference_mode():
+        out, features = decoder.forward_features(latent)
+        plain = decoder(latent)
+    return request.param, decoder, latent, expected, out, features, plain
+
+
+def test_output_matches_golden(decoded):
+    case, _, _, expected, out, _, _ = decoded
+    assert out.shape == expected["output"].shape, case
+    diff = (out - expected["output"]).abs()
+    assert diff.max().item() <= OUTPUT_ATOL[case], f"{case}: max abs diff {diff.max().item():.2e}"
+    assert diff.mean().item() <= OUTPUT_MEAN_ATOL, f"{case}: mean abs diff {diff.mean().item():.2e}"
+
+
+def test_block_features_match_golden(decoded):
+    case, _, _, expected, _, features, _ = decoded
+    names = [key.removeprefix("feature.") for key in expected if key.startswith("feature.")]
+    assert names, case
+    for name in names:
+        torch.testing.assert_close(features[name], expected[f"feature.{name}"], atol=FEATURE_ATOL, rtol=0, msg=name)
+    assert list(features) == ["mid_block", "up_block_0", "up_block_1", "up_block_2", "up_block_3"]
+
+
+def test_forward_equals_forward_features_output(decoded):
+    _, _, _, _, out, _, plain = decoded
+    assert torch.equal(out, plain)
+
+
+def test_autograd_path_matches_golden(decoded):
+    """With autograd on, the differentiable code path runs instead of the fused in-place one, and backward works."""
+    case, decoder, latent, expected, _, _, _ = decoded
+    latent = latent.clone().requires_grad_(True)
+    with torch.enable_grad():
+        out, features = decoder.forward_features(latent)
+    out.square().mean().backward()
+    for name in ("mid_block", "up_block_0", "up_block_1", "up_block_2"):
+        torch.testing.assert_close(features[name].detach(), expected[f"feature.{name}"], atol=FEATURE_ATOL, rtol=0)
+    diff = (out.detach() - expected["output"]).abs()
+    assert diff.max().item() <= AUTOGRAD_OUTPUT_ATOL and diff.mean().item() <= OUTPUT_MEAN_ATOL, case
+    assert latent.grad is not None and torch.isfinite(latent.grad).all() and latent.grad.abs().sum() > 0
+
+
+def test_causal_flag_changes_every_frame_but_no_parameters():
+    causal, latent, _ = load_case("ltx_reduced_causal")
+    plain, _, _ = load_case("ltx_reduced")
+    assert [(k, v.shape) for k, v in causal.state_dict().items()] == [(k, v.shape) for k, v in plain.state_dict().items()]
+    with torch.inference_mode():
+        per_frame = (causal(latent) - plain(latent)).abs().amax(dim=(0, 1, 3, 4))
+    assert (per_frame > 1e-3).all()
+
+
+def test_ltx_projection_head_matches_golden():
+    config = json.loads((GOLDEN / "ltx_reduced_config.json").read_text())
+    heads = ProjectionHeads.from_config(config)
+    official = load_file(GOLDEN / "ltx_reduced_projection_heads.safetensors")
+    heads.load_state_dict(strip_official_prefix(official), strict=True)
+    expected = load_file(GOLDEN / "ltx_reduced_expected.safetensors")
+    with torch.inference_mode():
+        projected = heads.project({"up_block_1": expected["feature.up_block_1"]})
+    assert heads.feature_names == ("up_block_1",)
+    torch.testing.assert_close(projected["up_block_1"], expected["projected.up_block_1"], atol=FEATURE_ATOL, rtol=0)
+
+
+def test_heads_under_official_attribute_reproduce_official_keys():
+    config = json.loads((GOLDEN / "ltx_reduced_config.json").read_text())
+    parent = torch.nn.Module()
+    parent.aligned_feature_projection_heads = ProjectionHeads.from_config(config)
+    official = load_file(GOLDEN / "ltx_reduced_projection_heads.safetensors")
+    parent.load_state_dict(official, strict=True)
+    ours = {key: tuple(value.shape) for key, value in parent.state_dict().items()}
+    assert ours == {key: tuple(value.shape) for key, value in official.items()}
+    assert list(ours) == [f"aligned_feature_projection_heads.0.{layer}.conv.{p}" for layer in (0, 1) for p in ("weight", "bias")]
