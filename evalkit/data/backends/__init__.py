@@ -8,7 +8,8 @@
 from __future__ import annotations
 
 import importlib
-import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -17,8 +18,6 @@ import numpy as np
 
 from evalkit.data.backends import frame_folder
 from evalkit.data.backends.errors import DecodeError
-
-logger = logging.getLogger(__name__)
 
 BACKEND_MODULES = {
     "decord": "evalkit.data.backends.decord_backend",
@@ -74,9 +73,16 @@ def _module_for(path: Path, backend: str) -> ModuleType:
     return _load(name)  # type: ignore[return-value]
 
 
-def _reason(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    return f"unreadable: {type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
+@contextmanager
+def _as_decode_error(path: Path) -> Iterator[None]:
+    """Turn any decoder exception raised on bad input into a :class:`DecodeError` with a one-line reason."""
+    try:
+        yield
+    except DecodeError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - decoders raise many types (RuntimeError, av.FFmpegError, DECORDError)
+        lines = str(exc).strip().splitlines()
+        raise DecodeError(path, f"unreadable: {type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")) from exc
 
 
 def check_video_stream(path: Path) -> None:
@@ -101,14 +107,10 @@ def count_frames(path: str | Path, backend: str = "auto") -> int:
     """
     path = Path(path)
     module = _module_for(path, backend)
-    try:
+    with _as_decode_error(path):
         if module is not frame_folder:
             check_video_stream(path)
         return int(module.count_frames(path))
-    except DecodeError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - every decoder failure on bad input becomes a DecodeError
-        raise DecodeError(path, _reason(exc)) from exc
 
 
 def read_video(
@@ -123,7 +125,7 @@ def read_video(
     module = _module_for(path, backend)
     if frame_indices is not None and min(frame_indices, default=0) < 0:
         raise ValueError(f"frame indices must be >= 0, got {min(frame_indices)} for {path}")
-    try:
+    with _as_decode_error(path):
         wanted = np.asarray(
             range(module.count_frames(path)) if frame_indices is None else frame_indices, dtype=np.int64
         )
@@ -131,10 +133,6 @@ def read_video(
             raise DecodeError(path, "no frames to decode (the video has no frames?)")
         unique, inverse = np.unique(wanted, return_inverse=True)
         frames = module.read_frames(path, unique.tolist())
-    except DecodeError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - every decoder failure on bad input becomes a DecodeError
-        raise DecodeError(path, _reason(exc)) from exc
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) != len(unique):
         raise DecodeError(path, f"decoder returned {frames.dtype} {tuple(frames.shape)}; expected uint8 (T, H, W, 3)")
     return frames if len(unique) == len(wanted) and (unique == wanted).all() else frames[inverse]
