@@ -118,8 +118,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--save-clips",
         metavar="N",
         type=int,
-        default=8,
-        help="keep decoded frames of the first N samples for the report (default: 8)",
+        default=4,
+        help="keep decoded frames of the first N samples for the report (default: 4)",
     )
     check.add_argument("--flicker", action="store_true", help="record per-frame flicker curves and a figure")
     check.add_argument(

@@ -63,7 +63,7 @@ class CheckOptions:
     metrics: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
     metric_options: MetricOptions = field(default_factory=MetricOptions)
     reference: ReferenceSet | None = None
-    save_clips: int = 8
+    save_clips: int = 4
     flicker: bool = False
     seed: int = 0
     resamples: int = DEFAULT_RESAMPLES

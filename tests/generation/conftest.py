@@ -8,7 +8,16 @@ from pathlib import Path
 import pytest
 import torch
 
-from evalkit.generation import GenerationSettings, PromptSample
+from evalkit.generation import (
+    CheckOptions,
+    GenerationSettings,
+    PromptSample,
+    ReferenceSet,
+    check_and_write,
+    produce_latents,
+    read_latent_folder,
+)
+from evalkit.metrics import MetricOptions
 from evalkit.models.registry import build_pair
 from tests.metrics.fake_i3d import save_scripted
 
@@ -29,17 +38,21 @@ PROMPTS = (PromptSample("000-s0", "a cat runs on the beach", 0), PromptSample("0
 SETTINGS = GenerationSettings(
     num_frames=9, height=64, width=64, num_inference_steps=2, guidance_scale=3.0, extra={"max_sequence_length": 16}
 )
+CHECK_METRICS = ("psnr", "ssim", "fvd", "tdiff")
 VOCAB = ("<pad>", "</s>", "<unk>", "a", "cat", "dog", "runs", "on", "the", "beach", "in", "snow", "red", "car")
 
 
-@pytest.fixture(autouse=True)
-def _offline(monkeypatch, tmp_path):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("EVALKIT_OFFLINE", "1")
-    monkeypatch.setenv("EVALKIT_CACHE", str(tmp_path / "evalkit-cache"))
+@pytest.fixture(scope="package", autouse=True)
+def _offline(tmp_path_factory):
+    """Offline for this package, its package-scoped fixtures included (built before function fixtures)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HF_HUB_OFFLINE", "1")
+        patch.setenv("EVALKIT_OFFLINE", "1")
+        patch.setenv("EVALKIT_CACHE", str(tmp_path_factory.mktemp("evalkit-cache")))
+        yield
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def tiny_pair():
     """turbo-ltx with 8-channel tiny teacher/student; the teacher's latents_mean/std are set away from 0/1."""
     pair = build_pair("turbo-ltx", init="random", teacher_config=TINY_TEACHER, student_config=TINY_STUDENT)
@@ -63,7 +76,7 @@ def tiny_tokenizer(folder: Path):
     return PreTrainedTokenizerFast.from_pretrained(folder)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def tiny_pipeline(tiny_pair, tmp_path_factory):
     """LTXPipeline with a 1-layer T5 and transformer; its VAE is the teacher's (only the cross-check decodes)."""
     from diffusers import FlowMatchEulerDiscreteScheduler, LTXPipeline, LTXVideoTransformer3DModel
@@ -93,9 +106,36 @@ def tiny_pipeline(tiny_pair, tmp_path_factory):
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def fake_detector(tmp_path_factory) -> Path:
     """A scripted stand-in for the I3D detector, so FVD runs offline."""
     path = tmp_path_factory.mktemp("i3d") / "i3d_torchscript.pt"
     save_scripted(path)
     return path
+
+
+@pytest.fixture(scope="package")
+def generated(tiny_pipeline, tmp_path_factory):
+    """Latents of the two prompts, kept in memory and saved to a folder."""
+    folder = tmp_path_factory.mktemp("latents")
+    items = produce_latents(tiny_pipeline, "turbo-ltx", list(PROMPTS), SETTINGS, save_dir=folder)
+    return items, folder
+
+
+@pytest.fixture(scope="package")
+def checked(generated, tiny_pair, fake_detector, tmp_path_factory):
+    """The check run twice: on the in-memory pipeline latents and on the folder they were saved to."""
+    items, folder = generated
+    options = CheckOptions(
+        metrics=CHECK_METRICS,
+        metric_options=MetricOptions(fvd_detector=str(fake_detector)),
+        reference=ReferenceSet("sample", max_clips=2),
+        flicker=True,
+        resamples=200,
+    )
+    root = tmp_path_factory.mktemp("runs")
+    from_pipeline = check_and_write(items, tiny_pair, root / "pipeline", options, source={"kind": "pipeline"})
+    from_folder = check_and_write(
+        read_latent_folder(folder), tiny_pair, root / "folder", options, source={"kind": "latents"}
+    )
+    return from_pipeline, from_folder

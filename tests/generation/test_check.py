@@ -8,41 +8,10 @@ import pandas as pd
 import pytest
 import torch
 
-from evalkit.generation import CheckOptions, ReferenceSet, check_and_write, produce_latents, read_latent_folder
 from evalkit.generation.check import raw_latent
 from evalkit.generation.results import validate_generation
-from evalkit.metrics import MetricOptions
 from evalkit.results.io import read_results
-from tests.generation.conftest import PROMPTS, SETTINGS
-
-METRICS = ("psnr", "ssim", "fvd", "tdiff")
-
-
-@pytest.fixture(scope="module")
-def generated(tiny_pipeline, tmp_path_factory):
-    """Latents of the two prompts, kept in memory and saved to a folder."""
-    folder = tmp_path_factory.mktemp("latents")
-    items = produce_latents(tiny_pipeline, "turbo-ltx", list(PROMPTS), SETTINGS, save_dir=folder)
-    return items, folder
-
-
-@pytest.fixture(scope="module")
-def checked(generated, tiny_pair, fake_detector, tmp_path_factory):
-    """The check run twice: on the in-memory pipeline latents and on the folder they were saved to."""
-    items, folder = generated
-    options = CheckOptions(
-        metrics=METRICS,
-        metric_options=MetricOptions(fvd_detector=str(fake_detector)),
-        reference=ReferenceSet("sample", max_clips=2),
-        flicker=True,
-        resamples=200,
-    )
-    root = tmp_path_factory.mktemp("runs")
-    from_pipeline = check_and_write(items, tiny_pair, root / "pipeline", options, source={"kind": "pipeline"})
-    from_folder = check_and_write(
-        read_latent_folder(folder), tiny_pair, root / "folder", options, source={"kind": "latents"}
-    )
-    return from_pipeline, from_folder
+from tests.generation.conftest import PROMPTS
 
 
 def test_latents_are_unpacked_and_carry_their_metadata(generated):

@@ -8,16 +8,13 @@ from dataclasses import replace
 import pytest
 
 from evalkit.cli import main
-from evalkit.generation import GeneratedLatent, produce_latents, read_latent_folder, save_latent
+from evalkit.generation import GeneratedLatent, read_latent_folder, save_latent
 from evalkit.results.io import read_results
-from tests.generation.conftest import PROMPTS, SETTINGS
 
 
-@pytest.fixture(scope="module")
-def latent_folder(tiny_pipeline, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cli-latents")
-    produce_latents(tiny_pipeline, "turbo-ltx", list(PROMPTS), SETTINGS, save_dir=folder)
-    return folder
+@pytest.fixture
+def latent_folder(generated):
+    return generated[1]
 
 
 @pytest.fixture
