@@ -87,12 +87,15 @@ def profile_decoder(
         attempts.append((tiled_decode, True))
     for fn, tiled in attempts:
         try:
-            return _measure(fn, latent, dataclasses.replace(base, tiled=tiled), warmup, repeats, with_flops,
-                            with_memory, timer)
+            return _measure(
+                fn, latent, dataclasses.replace(base, tiled=tiled), warmup, repeats, with_flops, with_memory, timer
+            )
         except (torch.OutOfMemoryError, RuntimeError) as error:
             if not is_out_of_memory(error):
                 raise
-            logger.warning("out of memory decoding %s on %s%s", tuple(latent_shape), device, " (tiled)" if tiled else "")
+            logger.warning(
+                "out of memory decoding %s on %s%s", tuple(latent_shape), device, " (tiled)" if tiled else ""
+            )
             if device.type == "cuda":
                 torch.cuda.empty_cache()
     return dataclasses.replace(base, tiled=tiled_decode is not None, status="oom")
@@ -124,7 +127,11 @@ def _measure(
         untimed += 1
     remaining = max(0, warmup - untimed)
     stats = measure_latency(
-        lambda: decode(latent), warmup=remaining, repeats=repeats, device=profile.device, frames_per_call=frames,
+        lambda: decode(latent),
+        warmup=remaining,
+        repeats=repeats,
+        device=profile.device,
+        frames_per_call=frames,
         timer=timer,
     )
     profile.latency = dataclasses.replace(stats, warmup=untimed + remaining)

@@ -36,7 +36,8 @@ def test_profile_of_a_stand_in_decoder():
     decoder = StandInDecoder().eval()
     timer = CountingTimer()
     profile = profile_decoder(decoder, (2, 4, 3, 5, 6), warmup=4, repeats=3, timer=timer)
-    assert profile.status == "ok" and not profile.tiled
+    assert profile.status == "ok"
+    assert not profile.tiled
     assert profile.output_shape == (2, 3, 3, 10, 12)
     assert profile.flops.total_flops == count_flops(decoder, (torch.randn(2, 4, 3, 5, 6),)).total_flops
     assert profile.flops.total_flops == 2 * 2 * 12 * 4 * 27 * 90
@@ -57,7 +58,8 @@ def test_out_of_memory_falls_back_to_the_tiled_decode():
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB")
 
     profile = profile_decoder(oom, (1, 4, 2, 3, 3), repeats=1, tiled_decode=decoder, with_memory=False)
-    assert profile.status == "ok" and profile.tiled
+    assert profile.status == "ok"
+    assert profile.tiled
     assert profile.output_shape == (1, 3, 2, 6, 6)
     untiled = profile_decoder(oom, (1, 4, 2, 3, 3), repeats=1)
     assert (untiled.status, untiled.tiled, untiled.latency) == ("oom", False, None)

@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-import torch.nn.functional as F
 from torch import nn
+from torch.nn import functional
 
 from evalkit.profile.flops import FLOP_UNIT, TOTAL_KEY, count_flops, count_flops_with_output
 
@@ -26,7 +26,7 @@ class HandModel(nn.Module):
         x = self.pointwise(self.depthwise(self.full(x)))
         b, c, t, h, w = x.shape
         frames = x.transpose(1, 2).reshape(b * t, c, h, w)
-        frames = F.interpolate(F.pixel_shuffle(frames, 2), scale_factor=2, mode="nearest")
+        frames = functional.interpolate(functional.pixel_shuffle(frames, 2), scale_factor=2, mode="nearest")
         return frames.reshape(b, t, c // 4, 4 * h, 4 * w).transpose(1, 2)
 
 
@@ -68,7 +68,7 @@ def test_pixel_shuffle_and_interpolate_are_listed_as_zero_count():
 
 class Attention(nn.Module):
     def forward(self, q: torch.Tensor) -> torch.Tensor:
-        return F.scaled_dot_product_attention(q, q, q)
+        return functional.scaled_dot_product_attention(q, q, q)
 
 
 @pytest.mark.parametrize("math_attention", [True, False])
