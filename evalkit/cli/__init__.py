@@ -24,6 +24,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "report",
     "leaderboard",
     "generate_check",
+    "bench",
 )
 
 
