@@ -117,13 +117,24 @@ class CausalConv3d(nn.Module):
         stacked = weight.permute(2, 0, 1, 3, 4).reshape(k * cout, c, k, k)
         frames = x.transpose(1, 2).reshape(b * t, c, h, w)
         taps = F.conv2d(frames, stacked, padding=k // 2).movedim(1, -1).reshape(b, t, h, w, k, cout)
-        front = self.time_padding[0]
-        out = None
+        out = (taps[:, :, :, :, self.time_padding[0]] + self.conv.bias).movedim(-1, 1)
         for tap in range(k):
-            index = (torch.arange(t, device=x.device) + tap - front).clamp_(0, t - 1)
-            term = taps[:, :, :, :, tap].index_select(1, index)
-            out = term if out is None else out.add_(term)
-        return out.add_(self.conv.bias).permute(0, 4, 1, 2, 3)
+            shift = tap - self.time_padding[0]  # output frame i reads input frame clamp(i + shift, 0, t - 1)
+            if shift:
+                _add_shifted_frames(out, taps[:, :, :, :, tap].movedim(-1, 1), shift)
+        return out
+
+
+def _add_shifted_frames(out: torch.Tensor, source: torch.Tensor, shift: int) -> None:
+    """In place: ``out[:, :, i] += source[:, :, clamp(i + shift, 0, T - 1)]`` for every frame i."""
+    t = out.shape[2]
+    n = min(abs(shift), t)  # frames that read the clamped edge
+    if shift > 0:
+        out[:, :, : t - n] += source[:, :, n:]
+        out[:, :, t - n :] += source[:, :, -1:]
+    else:
+        out[:, :, n:] += source[:, :, : t - n]
+        out[:, :, :n] += source[:, :, :1]
 
 
 def normalize_activate_conv(
@@ -312,7 +323,5 @@ class PixelShuffleUpsampler2d(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, c, t, h, w = x.shape
-        y = self.conv(x.transpose(1, 2).reshape(b * t, c, h, w)).movedim(1, -1)
-        # (b·t, h, w, c', i, j) -> (b·t, h, i, w, j, c'): the standard pixel shuffle, written in channels-last order.
-        y = y.reshape(b * t, h, w, c // 4, 2, 2).permute(0, 1, 4, 2, 5, 3).reshape(b, t, 2 * h, 2 * w, c // 4)
-        return y.permute(0, 4, 1, 2, 3)
+        y = F.pixel_shuffle(self.conv(x.transpose(1, 2).reshape(b * t, c, h, w)), 2)
+        return y.reshape(b, t, c // 4, 2 * h, 2 * w).transpose(1, 2)

@@ -22,12 +22,12 @@ CASES = {
 }
 FEATURE_ATOL = 1e-5
 OUTPUT_MEAN_ATOL = 1e-6
-OUTPUT_ATOL = {"ltx_reduced": 1e-4, "hunyuan_reduced": 1e-4, "dc_reduced": 1e-4, "ltx_reduced_causal": 2.5e-4}
-# Why the causal case gets more: with patch_size 4 the last RMS norm runs over 2 channels and acts like a sign
-# function where both are near zero, so float32 rounding upstream is magnified. The official model's own float64
-# output differs from this float32 golden by 1.5e-4 (golden/README.md); ours lands within 7e-5 of float64 but,
-# depending on summation order, up to ~2e-4 from the golden. Outputs of autograd-mode runs (other conv kernels)
-# are held to the README's suggested 1e-3.
+# Output max-abs tolerances: 3x the distance between the official model's float64 output and this float32 golden
+# (golden/README.md: 3.9e-5 ltx, 1.5e-4 ltx_causal, 2e-6 hunyuan, 8.7e-6 dc), floored at 1e-4. With patch_size 4
+# the last RMS norm runs over 2 channels and acts like a sign function where both are near zero, so float32
+# rounding anywhere upstream (summation order, conv kernel) moves single pixels by ~1e-4; the golden carries that
+# noise too. The README suggests 1e-3; features and the mean stay tight. Autograd-mode runs use the README's 1e-3.
+OUTPUT_ATOL = {"ltx_reduced": 1.2e-4, "ltx_reduced_causal": 4.5e-4, "hunyuan_reduced": 1e-4, "dc_reduced": 1e-4}
 AUTOGRAD_OUTPUT_ATOL = 1e-3
 
 
