@@ -25,6 +25,14 @@ Exit codes: 0 done, 2 unusable settings, latents that do not fit the decoder, or
 _NOT_CONFIG = ("func", "command", "verbose")
 
 
+def _seeds(text: str) -> tuple[int, ...]:
+    """``--seeds`` value: comma-separated integers."""
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seeds must be comma-separated integers, e.g. 0,1,2; got {text!r}") from None
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``generate-check`` subcommand."""
     parser = subparsers.add_parser(
@@ -63,7 +71,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     prompts.add_argument(
         "--seeds",
         metavar="LIST",
-        default="0",
+        type=_seeds,
+        default=(0,),
         help="comma-separated seeds, one sample per prompt and seed (default: 0)",
     )
     prompts.add_argument("--max-samples", metavar="N", type=int, help="generate the first N samples (default: all)")
@@ -192,7 +201,7 @@ def _generate(args: argparse.Namespace, device: str) -> tuple[list[Any], dict[st
     family = PIPELINES.get(spec.teacher)
     samples = load_prompts(
         args.prompts,
-        seeds=tuple(int(seed) for seed in args.seeds.split(",")),
+        seeds=args.seeds,
         prompt_column=args.prompt_column,
         max_samples=args.max_samples,
     )

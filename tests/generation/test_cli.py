@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 
 import pytest
+import torch
 
 from evalkit.cli import main
 from evalkit.generation import GeneratedLatent, read_latent_folder, save_latent
@@ -130,3 +131,38 @@ def test_latents_of_another_teacher_exit_2(tiny_build_pair, latent_folder, tmp_p
     assert (
         "was made in the 'wan' latent space, but decoder 'turbo-ltx' decodes 'ltx' latents" in capsys.readouterr().err
     )
+
+
+def test_generate_only_from_a_saved_pipeline_folder_reproduces_the_latents(tiny_pipeline, generated, tmp_path):
+    """The CLI loads the pipeline with vae=None from disk; the same prompts and seeds give bit-identical latents."""
+    tiny_pipeline.save_pretrained(tmp_path / "pipe")
+    prompts = tmp_path / "prompts.csv"
+    prompts.write_text("id,prompt,seed\n000,a cat runs on the beach,0\n001,a red car in the snow,1\n")
+    args = ["--num-frames", "9", "--height", "64", "--width", "64", "--steps", "2", "--guidance-scale", "3"]
+    code = main(
+        [
+            "generate-check",
+            "--decoder",
+            "turbo-ltx",
+            "--pipeline",
+            str(tmp_path / "pipe"),
+            "--prompts",
+            str(prompts),
+            *args,
+            "--max-sequence-length",
+            "16",
+            "--save-latents",
+            str(tmp_path / "latents"),
+            "--generate-only",
+            "--device",
+            "cpu",
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    expected, _ = generated
+    loaded = read_latent_folder(tmp_path / "latents")
+    assert [item.meta.sample_id for item in loaded] == ["000-s0", "001-s1"]
+    for got, want in zip(loaded, expected, strict=True):
+        assert torch.equal(got.latent, want.latent)
+        assert got.meta.source["model"] == str(tmp_path / "pipe")
