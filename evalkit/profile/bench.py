@@ -103,8 +103,10 @@ def architecture_fingerprint(module: nn.Module) -> str:
 
 
 def _weights_id(pair: DecoderPair, role: str) -> str:
-    record = pair.info.get(f"{role}_weights") or {}
-    return record.get("sha256", "random") if not pair.random_weights else "random"
+    """The weights part of the cache key: "random", else the checkpoint's sha256 as the registry recorded it."""
+    if pair.random_weights:
+        return "random"
+    return (pair.info.get(f"{role}_weights") or {}).get("sha256", "unrecorded")
 
 
 def parameter_report(pair: DecoderPair) -> dict[str, dict[str, Any]]:

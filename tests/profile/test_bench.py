@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from evalkit.cli import main
-from evalkit.profile.bench import latent_shape, parse_dtype, parse_resolutions, student_head_parameters
+from evalkit.profile.bench import _tiled_decode, latent_shape, parse_dtype, parse_resolutions, student_head_parameters
 from evalkit.profile.params import count_parameters, parameters_by_block
 
 turbo_vaed = pytest.importorskip("evalkit.models.turbo_vaed")
@@ -52,6 +52,22 @@ def test_latent_shapes_follow_the_teacher_compression():
         latent_shape(pair, 256, 256, 16, 1)
     dc = registry.build_pair("turbo-dc", init="random", student_config={"decoder_block_out_channels": [32, 16, 16, 24]})
     assert latent_shape(dc, 256, 512, 16, 1) == (1, 128, 4, 8, 16)  # no teacher: spec rule 4k, T = frames / 4
+
+
+def test_tiled_decode_uses_the_teacher_tiling_for_one_call():
+    pair = tiny_build_pair("turbo-ltx", init="random")
+    tiled = _tiled_decode(pair, "teacher")
+    latent = torch.randn(1, 128, 2, 2, 2)
+    calls = []
+    original = pair.teacher.vae.tiled_decode
+    pair.teacher.vae.tiled_decode = lambda *args, **kwargs: calls.append(1) or original(*args, **kwargs)
+    vae = pair.teacher.vae
+    vae.tile_sample_min_height = vae.tile_sample_min_width = 32  # 2x2 tiles over a 64x64 output
+    vae.tile_sample_stride_height = vae.tile_sample_stride_width = 32
+    assert tiled(latent).shape == (1, 3, 9, 64, 64)
+    assert calls == [1]
+    assert vae.use_tiling is False  # switched off again after the call
+    assert _tiled_decode(pair, "student") is None  # the Turbo-VAED decoder has no tiling: OOM stays OOM
 
 
 @pytest.mark.parametrize("preset", ["ltx", "hunyuan", "cog", "dc"])
