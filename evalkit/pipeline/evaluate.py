@@ -23,6 +23,7 @@ from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
 from evalkit.pipeline.devices import Placement
 from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
+from evalkit.pipeline.samples import SampleKeeper
 from evalkit.pipeline.teacher_cache import TeacherCache, TeacherEntry
 from evalkit.results.schema import per_clip_column
 
@@ -67,6 +68,7 @@ class BatchEvaluator:
         teacher_cache: where teacher work is stored (None: caching off).
         posterior_seed: seed of per-clip posterior samples (``posterior="sample"`` only).
         rank: recorded in every record.
+        samples: saves the report's sample clips (None: keep none).
     """
 
     def __init__(
@@ -79,6 +81,7 @@ class BatchEvaluator:
         teacher_cache: TeacherCache | None,
         posterior_seed: int,
         rank: int = 0,
+        samples: SampleKeeper | None = None,
     ) -> None:
         self.pair = pair
         self.per_clip_metrics = per_clip_metrics
@@ -88,6 +91,7 @@ class BatchEvaluator:
         self.teacher_cache = teacher_cache
         self.posterior_seed = posterior_seed
         self.rank = rank
+        self.samples = samples
         self.stage_s: dict[str, float] = defaultdict(float)
 
     def __call__(self, batch: list[ClipInput]) -> list[dict[str, Any]]:
@@ -119,6 +123,8 @@ class BatchEvaluator:
         for clip in live:
             if self.teacher_cache is not None and clip.cached is None:
                 self.teacher_cache.store(clip.clip, self._entry(clip))
+            if self.samples is not None and clip.student is not None:
+                self.samples.offer(clip.clip.clip_id, clip.reference, clip.teacher, clip.student)
             records[clip.clip.clip_id] = {
                 **self._record(clip.clip, "ok"),
                 "values": clip.values,

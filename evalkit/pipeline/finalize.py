@@ -1,5 +1,5 @@
-"""Rank 0's last step: per-clip table, metric aggregates and ``results.json``, manifest and basic report,
-each written atomically into the run folder."""
+"""Rank 0's last step: per-clip table, metric aggregates and ``results.json``, manifest and the run report
+(built from those files and the saved samples), each written atomically into the run folder."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from evalkit.metrics import METRICS, UnavailableMetric
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
 from evalkit.pipeline.config import RunConfig
-from evalkit.report.basic import render_basic_report
+from evalkit.report.run_report import render_run_report
 from evalkit.results.aggregate import per_clip_metric_result, pooled_metric_result, unavailable_metric_result
-from evalkit.results.atomic import atomic_path, atomic_write_text
+from evalkit.results.atomic import atomic_path
 from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.provenance import provenance
 from evalkit.results.schema import (
@@ -191,7 +191,7 @@ def write_run(
         manifest.write(tmp)
     doc["files"]["per_clip"] = write_per_clip(run_dir, table).name
     write_results(run_dir, doc)
-    atomic_write_text(run_dir / REPORT_FILE, render_basic_report(doc))
+    render_run_report(run_dir)
     return doc
 
 

@@ -2,7 +2,7 @@
 
 ``run(config)`` is what the CLI and the tests call. It resumes an interrupted run in the same folder from
 its journal, shards clips across ``torchrun`` ranks, reuses cached teacher work, and on rank 0 writes
-``results.json``, the per-clip table, the manifest and the basic report.
+``results.json``, the per-clip table, the manifest and the run report (with sample frames of the first clips).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from evalkit.pipeline.evaluate import BatchEvaluator
 from evalkit.pipeline.inputs import batches, clip_inputs
 from evalkit.pipeline.journal import ClipJournal, check_meta, read_progress
 from evalkit.pipeline.quantize import OUTPUT_QUANTISATION
+from evalkit.pipeline.samples import SampleKeeper
 from evalkit.pipeline.sharding import barrier, gather, init_ranks, rank_device, shard
 from evalkit.pipeline.teacher_cache import TeacherCache, state_dict_sha256
 
@@ -168,6 +169,7 @@ def run(config: RunConfig) -> RunResult:
         teacher_cache,
         posterior_seed=config.seed,
         rank=context.rank,
+        samples=SampleKeeper(run_dir, manifest.clips),
     )
     batch_size = resolve_batch_size(config.batch_size, device.type)
     journal = ClipJournal(run_dir, session=past.sessions, rank=context.rank)

@@ -14,6 +14,7 @@ from evalkit.data import ClipManifest
 from evalkit.metrics.fvd import FVD
 from evalkit.models.interfaces import StudentDecoder
 from evalkit.pipeline import run
+from evalkit.report.samples import read_samples
 from evalkit.results.io import read_results
 from tests.pipeline.conftest import TINY_STUDENT, VALUE_COLUMNS, values
 
@@ -54,7 +55,15 @@ def test_cli_run_writes_every_file_with_provenance(tiny_config, tmp_path, capsys
     manifest = ClipManifest.read(run_dir / "manifest.json")
     assert manifest.hash() == doc["dataset"]["manifest_hash"]
     assert [clip.clip_id for clip in manifest.clips] == ["bigbuckbunny", "bikes"]
-    assert "RANDOM WEIGHTS" in (run_dir / "report.html").read_text()
+    report = (run_dir / "report.html").read_text()
+    assert 'id="random-weights-banner"' in report
+    assert "RANDOM WEIGHTS" in report
+    samples = read_samples(run_dir)
+    assert [sample.clip_id for sample in samples] == ["bigbuckbunny", "bikes"]
+    assert sorted(path.name for path in (run_dir / "samples").iterdir()) == ["000.npz", "001.npz"]
+    for sample in samples:
+        assert sample.ground_truth.shape == (9, 32, 32, 3)
+        assert sample.clip_id in report
     lpips = doc["metrics"]["lpips"]
     assert (lpips["available"], lpips["fetch"]) == (False, "evalkit weights fetch lpips-alex")
     fvd = doc["metrics"]["fvd"]
@@ -68,6 +77,10 @@ def test_cli_run_writes_every_file_with_provenance(tiny_config, tmp_path, capsys
         (table["psnr.teacher"] - table["psnr.student"]).mean(), rel=1e-9
     )
     assert main(["gate", str(run_dir / "results.json"), "--rule", "psnr.student_vs_teacher>=0"]) == 0
+    for sample in samples:  # the saved frames are the ones the metrics scored
+        row = table.loc[sample.clip_id]
+        assert _psnr(sample.ground_truth, sample.student) == pytest.approx(row["psnr.student"], rel=1e-9)
+        assert _psnr(sample.teacher, sample.student) == pytest.approx(row["psnr.student_vs_teacher"], rel=1e-9)
 
 
 def test_teacher_psnr_matches_numpy_on_cached_frames(tiny_config):
@@ -114,6 +127,13 @@ def test_warm_cache_skips_teacher_with_identical_numbers(tiny_config, tmp_path, 
         )
     pd.testing.assert_series_equal(values(cold.run_dir)["psnr.teacher"], values(warm_new.run_dir)["psnr.teacher"])
     assert not np.allclose(values(cold.run_dir)["psnr.student"], values(warm_new.run_dir)["psnr.student"])
+    for cold_sample, warm_sample in zip(read_samples(cold.run_dir), read_samples(warm_new.run_dir), strict=True):
+        assert cold_sample.clip_id == warm_sample.clip_id  # warm samples come from the cached frames
+        np.testing.assert_array_equal(cold_sample.ground_truth, warm_sample.ground_truth)
+        np.testing.assert_array_equal(cold_sample.teacher, warm_sample.teacher)
+        assert not np.array_equal(cold_sample.student, warm_sample.student)
+    assert len(read_samples(warm_new.run_dir)) == 2
+    assert 'id="random-weights-banner"' in (warm_new.run_dir / "report.html").read_text()
     uncached = run(tiny_config(out=str(tmp_path / "no-cache"), no_cache=True))
     assert teacher_calls["encode"] == 1
     assert uncached.results["cache"]["enabled"] is False
@@ -145,6 +165,7 @@ def test_nan_student_output_fails_that_clip_and_run_finishes(tiny_config, monkey
     ]
     assert doc["metrics"]["psnr"]["values"]["student"]["n"] == 1
     assert doc["metrics"]["fvd"]["values"]["student"]["n"] == 1
+    assert [sample.clip_id for sample in read_samples(result.run_dir)] == ["bigbuckbunny"]  # failed clips: none
 
 
 def test_missing_weights_stop_at_once_with_fetch_command(tmp_path, capsys):
