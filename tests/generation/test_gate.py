@@ -1,0 +1,47 @@
+"""`evalkit gate` judges gen.* rules on the generation section of a run folder."""
+
+from __future__ import annotations
+
+import pytest
+
+from evalkit.cli import main
+from evalkit.results.gate import EXIT_FAIL, EXIT_PASS, EXIT_UNUSABLE, check, parse_rule
+from evalkit.results.io import read_results
+
+# The gen.* grammar is a change to evalkit/results/gate.py (owned by the pipeline package), handed over as a
+# patch; strict xfail turns into a failure the moment it lands, so this marker cannot be forgotten.
+pytestmark = pytest.mark.xfail(reason="gen.* gate rules: patch to evalkit/results/gate.py not applied yet", strict=True)
+
+
+def test_gen_prefix_selects_the_generation_section():
+    rule = parse_rule("gen.fvd.increase<=5")
+    assert (rule.section, rule.metric, rule.quantity, rule.bound) == ("generation", "fvd", "increase", "value")
+    assert parse_rule("psnr.drop<=0.3").section == "metrics"
+    assert parse_rule("gen.rfvd.student.upper<1").metric == "fvd"
+
+
+def test_gen_rules_pass_and_fail_on_the_stored_numbers(checked):
+    run_dir = checked[0].run_dir
+    fvd = read_results(run_dir)["generation"]["metrics"]["fvd"]
+    increase = fvd["paired"]["increase"]["value"]
+    psnr = read_results(run_dir)["generation"]["metrics"]["psnr"]["values"]["student_vs_teacher"]
+    rules = [
+        parse_rule(f"gen.fvd.increase<={increase + 0.01}"),
+        parse_rule(f"gen.psnr.student_vs_teacher.lower>={psnr['ci_low'] - 0.01}"),
+    ]
+    report = check(run_dir, rules)
+    assert report.exit_code == EXIT_PASS
+    assert [outcome.observed for outcome in report.outcomes] == pytest.approx([increase, psnr["ci_low"]])
+    assert "gen.fvd.increase.value" in report.table()
+    assert check(run_dir, [parse_rule(f"gen.fvd.increase<={increase - 0.01}")]).exit_code == EXIT_FAIL
+
+
+def test_gen_rules_that_cannot_be_judged_exit_2(checked, capsys):
+    run_dir = checked[0].run_dir
+    report = check(run_dir, [parse_rule("gen.psnr.drop<=1"), parse_rule("psnr.drop<=1")])
+    notes = [outcome.note for outcome in report.outcomes]
+    assert report.exit_code == EXIT_UNUSABLE
+    assert notes[0].endswith("generation psnr has no paired drop")
+    assert "no metric 'psnr' in this run (it has: (none)" in notes[1]
+    assert main(["gate", str(run_dir), "--rule", "gen.fvd.increase<=5", "--baseline", str(run_dir)]) == EXIT_UNUSABLE
+    assert "gen.* rules are judged within one run; drop --baseline for them" in capsys.readouterr().out
