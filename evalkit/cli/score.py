@@ -107,7 +107,7 @@ def handle(args: argparse.Namespace) -> int:
     """Build the protocol and metric options, score, print a one-line summary per metric; 2 on unusable input."""
     from evalkit.data.protocol import ClipProtocol
     from evalkit.metrics import METRICS, MetricOptions
-    from evalkit.metrics.score import score_videos
+    from evalkit.pipeline.score import score_videos
     from evalkit.results.summary import format_summary
 
     metrics = tuple(name.strip() for name in args.metrics.split(",") if name.strip())
