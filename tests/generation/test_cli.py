@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from dataclasses import replace
 
@@ -166,3 +167,11 @@ def test_generate_only_from_a_saved_pipeline_folder_reproduces_the_latents(tiny_
     for got, want in zip(loaded, expected, strict=True):
         assert torch.equal(got.latent, want.latent)
         assert got.meta.source["model"] == str(tmp_path / "pipe")
+
+
+def test_without_transformers_the_pipeline_source_names_the_extra(monkeypatch, tmp_path, capsys):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "transformers" else real(name))
+    code = main(["generate-check", "--decoder", "turbo-ltx", "--pipeline", str(tmp_path), "--device", "cpu"])
+    assert code == 2
+    assert 'install the generation extra: pip install -e ".[generation]"' in capsys.readouterr().err
