@@ -5,6 +5,8 @@ Rule grammar: ``<metric>.<quantity>[.<bound>] <op> <number>`` where quantity is 
 ``retention``), bound is ``value`` (default), ``lower`` or ``upper`` (the 95% CI bounds) and op is one
 of ``<=``, ``>=``, ``<``, ``>``. Without a baseline the deltas are the run's student against its
 teacher; with one, the run's student against the baseline's student, paired clip by clip.
+A ``gen.`` prefix (``gen.fvd.increase<=5``) judges the ``generation`` section written by
+`evalkit generate-check` instead of ``metrics``; those rules are judged within the run (no baseline).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import operator
 import os
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +48,7 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
 }
 _BOUNDS = ("value", "lower", "upper")
 _RULE = re.compile(
-    r"^\s*(?P<metric>[a-z0-9_\-]+)\.(?P<quantity>[a-z_]+)(?:\.(?P<bound>[a-z]+))?\s*"
+    r"^\s*(?:(?P<section>gen)\.)?(?P<metric>[a-z0-9_\-]+)\.(?P<quantity>[a-z_]+)(?:\.(?P<bound>[a-z]+))?\s*"
     r"(?P<op><=|>=|<|>)\s*(?P<threshold>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
 )
 
@@ -65,13 +67,13 @@ class Rule:
     op: str
     threshold: float
     text: str
+    section: str = "metrics"
 
     def with_conservative_bound(self) -> Rule:
         """The same rule judged on the CI bound that makes it hardest to pass (upper for ``<``, lower for ``>``)."""
         if self.bound != "value":
             return self
-        bound = "upper" if self.op.startswith("<") else "lower"
-        return Rule(self.metric, self.quantity, bound, self.op, self.threshold, self.text)
+        return replace(self, bound="upper" if self.op.startswith("<") else "lower")
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def parse_rule(text: str) -> Rule:
     if match is None:
         raise GateInputError(
             f"cannot parse gate rule {text!r}; expected METRIC.QUANTITY[.BOUND] OP NUMBER, e.g. 'psnr.drop<=0.3' "
-            f"(quantity: {', '.join(COMPARISONS + DELTAS)}; bound: {', '.join(_BOUNDS)}; op: <=, >=, <, >)"
+            f"(quantity: {', '.join(COMPARISONS + DELTAS)}; bound: {', '.join(_BOUNDS)}; op: <=, >=, <, >; "
+            "prefix gen. for the generation section, e.g. 'gen.fvd.increase<=5')"
         )
     quantity, bound = match["quantity"], match["bound"] or "value"
     if quantity not in COMPARISONS + DELTAS:
@@ -100,7 +103,13 @@ def parse_rule(text: str) -> Rule:
     if bound not in _BOUNDS:
         raise GateInputError(f"gate rule {text!r}: unknown bound {bound!r}; choose one of {', '.join(_BOUNDS)}")
     return Rule(
-        canonical_metric(match["metric"]), quantity, bound, match["op"], float(match["threshold"]), text.strip()
+        canonical_metric(match["metric"]),
+        quantity,
+        bound,
+        match["op"],
+        float(match["threshold"]),
+        text.strip(),
+        "generation" if match["section"] else "metrics",
     )
 
 
@@ -135,7 +144,8 @@ class GateReport:
         rows = [
             (
                 outcome.rule.text,
-                f"{outcome.rule.metric}.{outcome.rule.quantity}.{outcome.rule.bound}",
+                ("gen." if outcome.rule.section == "generation" else "")
+                + f"{outcome.rule.metric}.{outcome.rule.quantity}.{outcome.rule.bound}",
                 "-" if outcome.observed is None else f"{outcome.observed:.6g}",
                 outcome.status.upper(),
                 outcome.note,
@@ -206,6 +216,8 @@ class _Quantities:
         self.baseline_metrics = metric_results(baseline) if baseline is not None else {}
 
     def estimate(self, rule: Rule) -> Estimate:
+        if rule.section == "generation":
+            return self._generation_estimate(rule)
         metric = self._metric(rule.metric, self.metrics, self.run_path)
         if rule.quantity in COMPARISONS:
             return self._value(metric, rule.quantity, self.run_path)
@@ -216,6 +228,21 @@ class _Quantities:
                 )
             return metric.paired[rule.quantity]
         return self._against_baseline(metric, rule.quantity)
+
+    def _generation_estimate(self, rule: Rule) -> Estimate:
+        """A ``gen.`` rule: the value or paired delta stored in the run's ``generation`` section."""
+        section = self.run.get("generation")
+        if not isinstance(section, dict):
+            raise GateInputError(f"{self.run_path}: no generation section; run `evalkit generate-check --into RUN`")
+        if self.baseline is not None:
+            raise GateInputError(f"{rule.text}: gen.* rules are judged within one run; drop --baseline for them")
+        metrics = {name: MetricResult.from_dict(name, entry) for name, entry in section.get("metrics", {}).items()}
+        metric = self._metric(rule.metric, metrics, self.run_path)
+        if rule.quantity in COMPARISONS:
+            return self._value(metric, rule.quantity, self.run_path)
+        if rule.quantity not in metric.paired:
+            raise GateInputError(f"{self.run_path}: generation {metric.name} has no paired {rule.quantity}")
+        return metric.paired[rule.quantity]
 
     def _against_baseline(self, metric: MetricResult, quantity: str) -> Estimate:
         base = self._metric(metric.name, self.baseline_metrics, self.baseline_path)
