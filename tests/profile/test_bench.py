@@ -8,7 +8,14 @@ import pytest
 import torch
 
 from evalkit.cli import main
-from evalkit.profile.bench import _tiled_decode, latent_shape, parse_dtype, parse_resolutions, student_head_parameters
+from evalkit.profile.bench import (
+    _float32_cpu,
+    _tiled_decode,
+    latent_shape,
+    parse_dtype,
+    parse_resolutions,
+    student_head_parameters,
+)
 from evalkit.profile.params import count_parameters, parameters_by_block
 
 turbo_vaed = pytest.importorskip("evalkit.models.turbo_vaed")
@@ -68,6 +75,16 @@ def test_tiled_decode_uses_the_teacher_tiling_for_one_call():
     assert calls == [1]
     assert vae.use_tiling is False  # switched off again after the call
     assert _tiled_decode(pair, "student") is None  # the Turbo-VAED decoder has no tiling: OOM stays OOM
+
+
+def test_onnx_gets_a_float32_cpu_copy_and_the_measured_module_is_untouched():
+    as_is = torch.nn.Conv3d(2, 2, 1)
+    assert _float32_cpu(as_is) is as_is
+    half = torch.nn.Conv3d(2, 2, 1).to(torch.bfloat16)
+    copied = _float32_cpu(half)
+    assert copied is not half
+    assert copied.weight.dtype == torch.float32
+    assert half.weight.dtype == torch.bfloat16
 
 
 @pytest.mark.parametrize("preset", ["ltx", "hunyuan", "cog", "dc"])
