@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 
 RMS_EPS = 1e-8  # hard-coded in every official RMS norm, independent of resnet_norm_eps
-ACTIVATIONS = {"silu": (F.silu, torch.ops.aten.silu_), "relu": (F.relu, torch.relu_)}
+ACTIVATIONS = {"silu": F.silu, "relu": F.relu}
 THIN_OUTPUT_CHANNELS = 8  # below this, a full conv runs as one stacked Conv2d over frames (see CausalConv3d)
 NATIVE_CONV3D_MAX_SIZE = 20480  # B*C*T*H up to which PyTorch's CPU Conv3d skips oneDNN for its native kernel
 
@@ -24,7 +24,8 @@ def rms_norm_channels(x: torch.Tensor, upcast: bool = True) -> torch.Tensor:
     before conv_out (patch_size >= 2) takes it in the input dtype instead.
     """
     channels_last = x.movedim(1, -1)
-    mean_square = (channels_last.float() if upcast else channels_last).square().mean(-1, keepdim=True)
+    upcasted = channels_last.float() if upcast else channels_last
+    mean_square = torch.linalg.vector_norm(upcasted, dim=-1, keepdim=True).square() / x.shape[1]
     return (channels_last * torch.rsqrt(mean_square + RMS_EPS)).to(x.dtype).movedim(-1, 1)
 
 
@@ -54,7 +55,7 @@ def normalize_activate(
     channels-last buffer (norm, in-place activation, edge frames copied), which saves four full passes over the
     tensor compared with the differentiable path; the two paths agree to float32 rounding.
     """
-    act, act_ = ACTIVATIONS[activation]
+    act = ACTIVATIONS[activation]
     front, back = time_padding
     if torch.is_grad_enabled() or (upcast and x.dtype != torch.float32):
         return replicate_pad_time(act(rms_norm_channels(x, upcast)), front, back)
@@ -62,9 +63,9 @@ def normalize_activate(
     b, t, h, w, c = xl.shape
     buffer = torch.empty((b, front + t + back, h, w, c), dtype=x.dtype, device=x.device)
     middle = buffer[:, front : front + t]
-    mean_square = xl.square().mean(-1, keepdim=True)
+    mean_square = torch.linalg.vector_norm(xl, dim=-1, keepdim=True).square_().div_(c)
     torch.mul(xl, mean_square.add_(RMS_EPS).rsqrt_(), out=middle)
-    act_(middle)
+    act(middle, inplace=True)
     if front:
         buffer[:, :front] = middle[:, :1]
     if back:

@@ -97,6 +97,10 @@ class TurboVAEDDecoder(nn.Module):
         return self._run(z, features), features
 
     def _run(self, z: torch.Tensor, features: dict[str, torch.Tensor] | None) -> torch.Tensor:
+        if z.ndim != 5 or z.shape[1] != self.config.latent_channels:
+            raise ValueError(
+                f"Turbo-VAED decoder expects latents (B, {self.config.latent_channels}, T, h, w), got {tuple(z.shape)}"
+            )
         x = self.mid_block(self.conv_in(z.contiguous(memory_format=torch.channels_last_3d)))
         if features is not None:
             features["mid_block"] = x

@@ -92,3 +92,11 @@ def test_from_config_builds_a_train_mode_float32_module_whose_mode_does_not_chan
         train_out = decoder(latent)
         eval_out = decoder.eval()(latent)
     assert torch.equal(train_out, eval_out)
+
+
+def test_latents_with_the_wrong_layout_are_rejected():
+    decoder = TurboVAEDDecoder.from_config({**load_preset("ltx"), **TINY})
+    with pytest.raises(ValueError, match=r"expects latents \(B, 4, T, h, w\), got \(1, 3, 2, 2, 2\)"):
+        decoder(torch.randn(1, 3, 2, 2, 2))
+    with pytest.raises(ValueError, match=r"got \(4, 2, 2, 2\)"):
+        decoder(torch.randn(4, 2, 2, 2))
