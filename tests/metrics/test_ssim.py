@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 import torch
 from skimage.metrics import structural_similarity
+from torchmetrics.functional.image import structural_similarity_index_measure
 from torchmetrics.image import StructuralSimilarityIndexMeasure
 
 from evalkit.metrics.ssim import SSIM, ssim
@@ -61,3 +62,16 @@ def test_unknown_variant_and_tiny_frames_are_refused():
     frames = torch.zeros(1, 3, 10, 40)
     with pytest.raises(ValueError, match="at least 11x11 pixels, got 10x40"):
         ssim(frames, frames)
+
+
+@pytest.mark.parametrize("variant", ["wang", "torchmetrics"])
+def test_separable_map_matches_torchmetrics_per_frame(variant):
+    reference, candidate, _ = random_clip_pairs(2, frames=4, size=(23, 40))
+    ref = reference.flatten(0, 1).permute(0, 3, 1, 2) / 255.0
+    cand = candidate.flatten(0, 1).permute(0, 3, 1, 2) / 255.0
+    per_frame, full_map = structural_similarity_index_measure(
+        cand, ref, data_range=1.0, reduction="none", return_full_image=True
+    )
+    if variant == "wang":
+        per_frame = full_map[..., 5:-5, 5:-5].flatten(1).mean(dim=1)
+    np.testing.assert_allclose(ssim(ref, cand, variant).numpy(), per_frame.numpy(), rtol=0, atol=1e-6)
