@@ -9,7 +9,10 @@ FVD need weight files that are not available offline).
 
     python benchmarks/bench_run_pipeline.py [--frames 17] [--resolution 128] [--repeats 3]
 
-Targets: >= 3x faster than the naive loop with a cold cache, >= 10x warm.
+Targets: >= 3x faster than the naive loop with a cold cache, >= 10x warm. `evalkit run` also writes the rich
+HTML report (sample frames of the first clips, animated previews), a fixed cost per run that the naive loop
+does not pay; it is timed on its own (a second render of the same folder) and the ratios are printed with and
+without it.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from evalkit.models.registry import DECODERS, build_pair, build_student
 from evalkit.models.teachers import TEACHER_FAMILIES, load_teacher
 from evalkit.pipeline import RunConfig, run
 from evalkit.pipeline.quantize import to_uint8_clips
+from evalkit.report.run_report import render_run_report
 
 # Cost ratio as in the real pair: on this CPU the full LTX teacher's encode + decode took 9.3x the time of the
 # Turbo-VAED LTX student's decode (346 s vs 37 s for 3 clips of 17 x 256^2); these tiny configs keep roughly that.
@@ -85,8 +89,10 @@ def naive_loop(teacher_dir: Path, student_path: Path, protocol: ClipProtocol) ->
     return time.perf_counter() - started
 
 
-def evalkit_run(teacher_dir: Path, student_path: Path, args: argparse.Namespace, cache: Path, out: Path) -> float:
-    """Seconds for one `evalkit run` (pipeline.run, as the CLI calls it)."""
+def evalkit_run(
+    teacher_dir: Path, student_path: Path, args: argparse.Namespace, cache: Path, out: Path
+) -> tuple[float, float]:
+    """Seconds for one `evalkit run` (pipeline.run, as the CLI calls it), and for rendering its report again."""
     config = RunConfig(
         decoder="turbo-ltx",
         dataset="sample",
@@ -105,7 +111,10 @@ def evalkit_run(teacher_dir: Path, student_path: Path, args: argparse.Namespace,
     )
     started = time.perf_counter()
     run(config)
-    return time.perf_counter() - started
+    total = time.perf_counter() - started
+    started = time.perf_counter()
+    render_run_report(out)
+    return total, time.perf_counter() - started
 
 
 def main() -> None:
@@ -120,14 +129,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         teacher_dir, student_a, student_b = save_checkpoints(folder)
-        naive, cold, warm = [], [], []
+        naive, cold, warm, report = [], [], [], []
         for repeat in range(args.repeats):
             cache = folder / f"cache-{repeat}"
             naive.append(naive_loop(teacher_dir, student_a, protocol))
-            cold.append(evalkit_run(teacher_dir, student_a, args, cache, folder / f"cold-{repeat}"))
-            warm.append(evalkit_run(teacher_dir, student_b, args, cache, folder / f"warm-{repeat}"))
+            for name, times, student in (("cold", cold, student_a), ("warm", warm, student_b)):
+                seconds, report_s = evalkit_run(teacher_dir, student, args, cache, folder / f"{name}-{repeat}")
+                times.append(seconds)
+                report.append(report_s)
     median = lambda values: sorted(values)[len(values) // 2]  # noqa: E731
-    naive_s, cold_s, warm_s = median(naive), median(cold), median(warm)
+    naive_s, cold_s, warm_s, report_s = median(naive), median(cold), median(warm), median(report)
     print(
         f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
         f"torch {torch.__version__}"
@@ -136,6 +147,8 @@ def main() -> None:
     print(f"naive per-clip loop      {naive_s:8.2f} s")
     print(f"evalkit run, cold cache  {cold_s:8.2f} s   {naive_s / cold_s:5.2f}x faster (target >= 3x)")
     print(f"evalkit run, warm cache  {warm_s:8.2f} s   {naive_s / warm_s:5.2f}x faster (target >= 10x)")
+    print(f"of which the HTML report {report_s:8.2f} s   (fixed per run); without it:")
+    print(f"  cold {naive_s / (cold_s - report_s):5.2f}x, warm {naive_s / (warm_s - report_s):5.2f}x")
 
 
 if __name__ == "__main__":
