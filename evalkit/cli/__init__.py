@@ -25,6 +25,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "leaderboard",
     "generate_check",
     "bench",
+    "distill",
 )
 
 

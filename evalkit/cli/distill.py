@@ -1,0 +1,200 @@
+"""`evalkit distill`: train a Turbo-VAED student decoder on a frozen teacher's latents (SPEC §9)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from evalkit.distill.config import DTYPES, POSTERIORS, TEACHER_INITS, DistillConfig
+
+logger = logging.getLogger(__name__)
+
+EPILOG = """examples:
+  evalkit distill --teacher ltx --student ltx --dataset folder --root /data/clips --out runs/turbo-ltx \\
+      --eval-dataset ucf101 --eval-root /data/UCF-101 --eval-every 1000 --max-steps 100000
+  evalkit distill --teacher demo --student student.json --dataset folder --root train/ --no-perceptual \\
+      --crop-size 96 --max-minutes 30 --out runs/turbo-demo
+
+Re-running the same command continues from the latest checkpoint in --out (bit-identical on CPU).
+The student checkpoint to evaluate is <out>/checkpoints/step-N/decoder.safetensors (EMA weights):
+  evalkit run --decoder turbo-ltx --student-weights <out>/checkpoints/step-N/decoder.safetensors
+Exit codes: 0 done, 2 unusable settings, missing weights or a missing LPIPS backbone."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``distill`` subcommand."""
+    defaults = DistillConfig(teacher="", student="", out="")
+    parser = subparsers.add_parser(
+        "distill",
+        help="distil a Turbo-VAED decoder from a frozen teacher VAE",
+        description="Frozen teacher encoder -> latents -> student decoder trained with L1 + LPIPS(VGG) + feature "
+        "alignment (projection heads of the student config) against the teacher decoder. Writes safetensors "
+        "checkpoints, a CSV training log and held-out evaluations through the `evalkit run` pipeline.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    models = parser.add_argument_group("models")
+    models.add_argument(
+        "--teacher", metavar="NAME", required=True, help="decoder name with a teacher VAE (ltx, demo...)"
+    )
+    models.add_argument("--student", metavar="PRESET|JSON", required=True, help="Turbo-VAED preset or config JSON")
+    models.add_argument("--teacher-weights", metavar="PATH", help="teacher VAE folder/file (default: resolved by name)")
+    models.add_argument("--student-weights", metavar="PATH", help="initialise the student from this decoder checkpoint")
+    models.add_argument(
+        "--teacher-init",
+        choices=TEACHER_INITS,
+        default=defaults.teacher_init,
+        help="random: a random teacher, for smoke tests only (default: %(default)s)",
+    )
+    models.add_argument(
+        "--posterior",
+        choices=POSTERIORS,
+        default=defaults.posterior,
+        help="teacher latents: seeded posterior sample (official) or mode (default: %(default)s)",
+    )
+    data = parser.add_argument_group("training data")
+    data.add_argument("--dataset", metavar="NAME", default=defaults.dataset, help="dataset name (default: %(default)s)")
+    data.add_argument("--root", metavar="PATH", help="dataset folder")
+    data.add_argument("--split", metavar="NAME", help="dataset split (default: the adapter's)")
+    data.add_argument("--fold", metavar="N", type=int, help="dataset fold (default: the adapter's)")
+    data.add_argument(
+        "--num-frames",
+        metavar="N",
+        type=int,
+        default=defaults.num_frames,
+        help="frames per window (default: %(default)s)",
+    )
+    data.add_argument(
+        "--crop-size", metavar="PX", type=int, default=defaults.crop_size, help="square crop (default: %(default)s)"
+    )
+    data.add_argument(
+        "--resolution",
+        metavar="PX",
+        type=int,
+        default=defaults.resolution,
+        help="short side before cropping (default: %(default)s)",
+    )
+    data.add_argument("--no-hflip", dest="hflip", action="store_false", help="no random horizontal flips")
+    optim = parser.add_argument_group("optimisation")
+    optim.add_argument(
+        "--batch-size",
+        metavar="N",
+        type=int,
+        default=defaults.batch_size,
+        help="clips per micro-batch (default: %(default)s)",
+    )
+    optim.add_argument(
+        "--grad-accum",
+        metavar="N",
+        type=int,
+        default=defaults.grad_accum,
+        help="micro-batches per step (default: %(default)s)",
+    )
+    optim.add_argument(
+        "--lr", type=float, metavar="RATE", default=defaults.lr, help="AdamW learning rate (default: %(default)s)"
+    )
+    optim.add_argument(
+        "--betas",
+        type=float,
+        nargs=2,
+        default=defaults.betas,
+        metavar=("B1", "B2"),
+        help="AdamW betas (default: %(default)s)",
+    )
+    optim.add_argument(
+        "--weight-decay",
+        type=float,
+        metavar="WD",
+        default=defaults.weight_decay,
+        help="AdamW weight decay (default: %(default)s)",
+    )
+    optim.add_argument(
+        "--ema-decay", type=float, metavar="DECAY", default=defaults.ema_decay, help="EMA decay (default: %(default)s)"
+    )
+    optim.add_argument(
+        "--dtype", choices=DTYPES, default=defaults.dtype, help="student compute precision (default: %(default)s)"
+    )
+    optim.add_argument(
+        "--seed",
+        type=int,
+        metavar="N",
+        default=defaults.seed,
+        help="seed of init, windows and posterior (default: %(default)s)",
+    )
+    optim.add_argument(
+        "--threads",
+        type=int,
+        metavar="N",
+        default=defaults.threads,
+        help="torch CPU threads, 0: torch default (default: %(default)s)",
+    )
+    loss = parser.add_argument_group("loss")
+    loss.add_argument(
+        "--no-perceptual", dest="perceptual", action="store_false", help="drop the LPIPS term (no VGG backbone)"
+    )
+    loss.add_argument(
+        "--perceptual-weight",
+        type=float,
+        metavar="W",
+        default=defaults.perceptual_weight,
+        help="LPIPS weight (default: %(default)s)",
+    )
+    loss.add_argument(
+        "--perceptual-weights", metavar="PATH", help="torchvision vgg16 file for LPIPS (default: resolved)"
+    )
+    loss.add_argument(
+        "--feature-weight",
+        type=float,
+        metavar="W",
+        default=defaults.feature_weight,
+        help="feature alignment weight (default: %(default)s)",
+    )
+    run = parser.add_argument_group("run")
+    run.add_argument("--out", metavar="DIR", required=True, help="run folder (checkpoints, logs, evaluations)")
+    run.add_argument(
+        "--max-steps", metavar="N", type=int, default=defaults.max_steps, help="optimiser steps (default: %(default)s)"
+    )
+    run.add_argument("--max-minutes", metavar="M", type=float, help="stop (and checkpoint) after M minutes")
+    run.add_argument(
+        "--save-every",
+        metavar="N",
+        type=int,
+        default=defaults.save_every,
+        help="steps between checkpoints (default: %(default)s)",
+    )
+    run.add_argument(
+        "--eval-every",
+        metavar="N",
+        type=int,
+        default=defaults.eval_every,
+        help="steps between held-out evaluations, 0: none (default: %(default)s)",
+    )
+    run.add_argument("--eval-dataset", metavar="NAME", help="held-out dataset for evaluation")
+    run.add_argument("--eval-root", metavar="PATH", help="held-out dataset folder")
+    run.add_argument("--eval-split", metavar="NAME", help="held-out split")
+    run.add_argument("--eval-max-clips", metavar="N", type=int, help="held-out clips per evaluation (default: all)")
+    run.add_argument("--eval-decoder", metavar="NAME", help="registry name pairing this teacher with a student")
+    run.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    run.add_argument(
+        "--no-resume", dest="resume", action="store_false", help="start over even if --out has checkpoints"
+    )
+    parser.set_defaults(func=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    """Build the config from the flags and train; settings errors exit with 2 and a message."""
+    from evalkit.distill.losses import PerceptualUnavailable
+    from evalkit.distill.trainer import distill
+    from evalkit.weights import WeightsUnavailable
+
+    settings = {k: v for k, v in vars(args).items() if k not in ("func", "command", "verbose", "resume")}
+    try:
+        config = DistillConfig(**settings)
+        result = distill(config, resume=args.resume)
+    except (ValueError, FileNotFoundError, WeightsUnavailable, PerceptualUnavailable) as exc:
+        print(f"evalkit distill: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps({"step": result.step, "checkpoint": str(result.checkpoint)}, indent=2))
+    return 0
