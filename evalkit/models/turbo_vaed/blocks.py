@@ -8,7 +8,7 @@ channel-wise norms and the replicate time padding are all fastest on CPU.
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 RMS_EPS = 1e-8  # hard-coded in every official RMS norm, independent of resnet_norm_eps

@@ -116,7 +116,9 @@ class TurboVAEDConfig:
                 "ever runs with factor 1. Set every entry to 1."
             )
         if self.patch_size not in SUPPORTED_PATCH_SIZES:
-            raise ValueError(f"{source}: patch_size={self.patch_size} is not supported; use one of {SUPPORTED_PATCH_SIZES}")
+            raise ValueError(
+                f"{source}: patch_size={self.patch_size} is not supported; use one of {SUPPORTED_PATCH_SIZES}"
+            )
         first = self.decoder_block_out_channels[0]
         divisor = self.patch_size**2
         if first % divisor:

@@ -82,7 +82,7 @@ class TurboVAEDDecoder(nn.Module):
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any] | TurboVAEDConfig, *, source: str = "config") -> TurboVAEDDecoder:
-        """Build a randomly initialised decoder from an official config dict (``_`` keys dropped, unknown keys warned)."""
+        """A randomly initialised decoder from an official config dict (``_`` keys dropped, unknown keys warned)."""
         if not isinstance(config, TurboVAEDConfig):
             config = TurboVAEDConfig.from_dict(config, source=source)
         return cls(config)

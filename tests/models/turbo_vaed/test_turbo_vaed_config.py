@@ -3,8 +3,15 @@
 import logging
 
 import pytest
+import torch
 
-from evalkit.models.turbo_vaed import ProjectionHeads, TurboVAEDConfig, TurboVAEDDecoder, load_preset
+from evalkit.models.turbo_vaed import (
+    ProjectionHeads,
+    TurboVAEDConfig,
+    TurboVAEDDecoder,
+    load_preset,
+    strip_official_prefix,
+)
 
 
 def test_metadata_keys_are_dropped_and_lists_become_tuples():
@@ -30,20 +37,24 @@ def test_unknown_keys_are_warned_about_and_kept_aside(caplog):
 
 
 def test_timestep_conditioning_is_rejected_with_the_reason():
-    with pytest.raises(ValueError, match=r"cfg\.json: timestep_conditioning=True is not supported\. The official "
-                       r"Turbo-VAED timestep path is broken .* Set timestep_conditioning to false\."):
+    with pytest.raises(
+        ValueError,
+        match=r"cfg\.json: timestep_conditioning=True is not supported\. The official "
+        r"Turbo-VAED timestep path is broken .* Set timestep_conditioning to false\.",
+    ):
         TurboVAEDDecoder.from_config({**load_preset("ltx"), "timestep_conditioning": True}, source="cfg.json")
 
 
 def test_noise_injection_is_rejected_with_the_reason():
     flags = [False, False, True, False, False]
-    with pytest.raises(ValueError, match=r"decoder_inject_noise=\[False, False, True, False, False\] is not supported\. "
-                       r"The official Turbo-VAED noise-injection path is broken"):
+    message = r"decoder_inject_noise=\[False, False, True, False, False\] is not supported\. The official Turbo-VAED"
+    with pytest.raises(ValueError, match=message):
         TurboVAEDDecoder.from_config({**load_preset("ltx"), "decoder_inject_noise": flags})
 
 
 def test_patch_size_4_needs_first_channel_divisible_by_16():
-    with pytest.raises(ValueError, match=r"patch_size=4 needs decoder_block_out_channels\[0\] divisible by 16 .* got 24"):
+    message = r"patch_size=4 needs decoder_block_out_channels\[0\] divisible by 16 .* got 24"
+    with pytest.raises(ValueError, match=message):
         TurboVAEDConfig.from_dict({**load_preset("ltx"), "decoder_block_out_channels": [24, 32, 32, 32]})
     TurboVAEDConfig.from_dict({**load_preset("hunyuan"), "decoder_block_out_channels": [24, 32, 32, 32]})
 
@@ -68,3 +79,11 @@ def test_projection_heads_reject_unimplemented_modes_and_mismatched_lists():
     with pytest.raises(ValueError, match="aligned_feature_projection_dim has 1 entries but aligned_blks_indices has 2"):
         ProjectionHeads.from_config({**load_preset("ltx"), "aligned_blks_indices": [1, 2]})
     assert len(ProjectionHeads.from_config({**load_preset("ltx"), "aligned_feature_projection_mode": None})) == 0
+
+
+def test_strip_official_prefix_refuses_keys_that_are_not_head_keys():
+    weight = torch.zeros(1)
+    stripped = strip_official_prefix({"aligned_feature_projection_heads.0.1.conv.bias": weight})
+    assert stripped == {"0.1.conv.bias": weight}
+    with pytest.raises(KeyError, match="'conv_in.conv.weight' is not a projection-head key"):
+        strip_official_prefix({"conv_in.conv.weight": weight})

@@ -81,14 +81,18 @@ def test_autograd_path_matches_golden(decoded):
     for name in ("mid_block", "up_block_0", "up_block_1", "up_block_2"):
         torch.testing.assert_close(features[name].detach(), expected[f"feature.{name}"], atol=FEATURE_ATOL, rtol=0)
     diff = (out.detach() - expected["output"]).abs()
-    assert diff.max().item() <= AUTOGRAD_OUTPUT_ATOL and diff.mean().item() <= OUTPUT_MEAN_ATOL, case
-    assert latent.grad is not None and torch.isfinite(latent.grad).all() and latent.grad.abs().sum() > 0
+    assert diff.max().item() <= AUTOGRAD_OUTPUT_ATOL, case
+    assert diff.mean().item() <= OUTPUT_MEAN_ATOL, case
+    assert latent.grad is not None
+    assert torch.isfinite(latent.grad).all()
+    assert latent.grad.abs().sum() > 0
 
 
 def test_causal_flag_changes_every_frame_but_no_parameters():
     causal, latent, _ = load_case("ltx_reduced_causal")
     plain, _, _ = load_case("ltx_reduced")
-    assert [(k, v.shape) for k, v in causal.state_dict().items()] == [(k, v.shape) for k, v in plain.state_dict().items()]
+    layout = [(key, value.shape) for key, value in causal.state_dict().items()]
+    assert layout == [(key, value.shape) for key, value in plain.state_dict().items()]
     with torch.inference_mode():
         per_frame = (causal(latent) - plain(latent)).abs().amax(dim=(0, 1, 3, 4))
     assert (per_frame > 1e-3).all()
@@ -114,4 +118,5 @@ def test_heads_under_official_attribute_reproduce_official_keys():
     parent.load_state_dict(official, strict=True)
     ours = {key: tuple(value.shape) for key, value in parent.state_dict().items()}
     assert ours == {key: tuple(value.shape) for key, value in official.items()}
-    assert list(ours) == [f"aligned_feature_projection_heads.0.{layer}.conv.{p}" for layer in (0, 1) for p in ("weight", "bias")]
+    prefix = "aligned_feature_projection_heads.0"
+    assert list(ours) == [f"{prefix}.{layer}.conv.{name}" for layer in (0, 1) for name in ("weight", "bias")]

@@ -50,7 +50,8 @@ def test_projection_heads_match_official_keys_and_counts(preset):
 
 def test_load_preset_returns_fresh_official_dicts_and_lists_choices():
     ltx = load_preset("ltx")
-    assert ltx["_class_name"] == "AutoencoderKLTurboVAED" and ltx["latent_channels"] == 128
+    assert ltx["_class_name"] == "AutoencoderKLTurboVAED"
+    assert ltx["latent_channels"] == 128
     ltx["latent_channels"] = 1
     assert load_preset("ltx")["latent_channels"] == 128
     assert load_preset("dc")["is_video_dc_ae"] is True
@@ -86,7 +87,8 @@ def test_output_frames_and_size_follow_each_family_rule(preset, frames, expected
 def test_from_config_builds_a_train_mode_float32_module_whose_mode_does_not_change_output():
     torch.manual_seed(0)
     decoder = TurboVAEDDecoder.from_config({**load_preset("ltx"), **TINY})
-    assert decoder.training and all(p.dtype == torch.float32 for p in decoder.parameters())
+    assert decoder.training
+    assert all(p.dtype == torch.float32 for p in decoder.parameters())
     latent = torch.randn(1, 4, 2, 2, 2)
     with torch.inference_mode():
         train_out = decoder(latent)
