@@ -1,8 +1,10 @@
-"""Static charts for the report and leaderboard: matplotlib (Agg) rendered to inline ``data:`` URIs.
+"""Static charts for the report and leaderboard: matplotlib rendered to inline ``data:`` URIs.
 
 Static SVG keeps pages self-contained (an interactive plotting library would have to inline megabytes
 of JavaScript). Labels come from data, so they are drawn with ``parse_math=False`` (no mathtext) and
-the SVG is shown through ``<img>``, where it cannot run script.
+the SVG is shown through ``<img>``, where it cannot run script. Figures are built as bare
+``matplotlib.figure.Figure`` objects (no pyplot: no global backend or figure registry), and matplotlib is
+imported only when a chart is drawn (importing it takes about half a second).
 """
 
 from __future__ import annotations
@@ -11,12 +13,10 @@ import base64
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (backend must be chosen first)
-from matplotlib.figure import Figure  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,9 @@ class ChartPoint:
 
 
 def figure_to_data_uri(fig: Figure, fmt: str = "svg") -> str:
-    """Serialize ``fig`` as an ``svg`` or ``png`` data URI and close it (figures are not reused)."""
+    """Serialize ``fig`` as an ``svg`` or ``png`` data URI."""
     buffer = io.BytesIO()
-    try:
-        fig.savefig(buffer, format=fmt, bbox_inches="tight", dpi=110, metadata={"Date": None} if fmt == "svg" else None)
-    finally:
-        plt.close(fig)
+    fig.savefig(buffer, format=fmt, bbox_inches="tight", dpi=110, metadata={"Date": None} if fmt == "svg" else None)
     mime = "image/svg+xml" if fmt == "svg" else f"image/{fmt}"
     return f"data:{mime};base64,{base64.b64encode(buffer.getvalue()).decode('ascii')}"
 
@@ -49,7 +46,10 @@ def quality_speed_chart(points: Sequence[ChartPoint], quality_label: str, speed_
     drawable = [p for p in points if p.fps > 0]
     if not drawable:
         raise ValueError("quality_speed_chart: no point has a measured FPS > 0")
-    fig, ax = plt.subplots(figsize=(6.4, 3.8))
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 3.8))
+    ax = fig.add_subplot()
     markers = {"teacher": ("s", "#5b6673"), "student": ("o", "#1f5fa8")}
     for point in drawable:
         marker, color = markers.get(point.role, markers["student"])

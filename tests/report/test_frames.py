@@ -63,3 +63,41 @@ def test_preview_shrinks_to_fit_the_byte_budget():
     assert len(raw) <= budget
     assert _image(small.data_uri).n_frames < 8
     assert animated_preview(*big, max_bytes=100) is None
+
+
+def _smooth_clip(t=5, h=24, w=32, shift=0):
+    """Moving colour gradients: a 255-colour palette can hold them closely (unlike uniform noise)."""
+    y, x = np.mgrid[0:h, 0:w]
+    frames = [np.stack([(x * 8 + 40 * i + shift) % 256, (y * 10) % 256, ((x + y) * 4) % 256], -1) for i in range(t)]
+    return np.stack(frames).astype(np.uint8)
+
+
+def test_preview_frames_are_the_clips_side_by_side_at_the_requested_rate():
+    gt, teacher, student = _smooth_clip(), _smooth_clip(shift=40), _smooth_clip(shift=80)
+    panel = animated_preview(gt, teacher, student, max_bytes=1_000_000, fps=8.0)
+    gif = _image(panel.data_uri)
+    assert gif.n_frames == 5
+    assert gif.info["loop"] == 0
+    expected = np.concatenate([gt, teacher, student], axis=2).astype(int)
+    for index in range(gif.n_frames):
+        gif.seek(index)
+        assert abs(gif.info["duration"] - 125) <= 10  # GIF stores centiseconds
+        shown = np.asarray(gif.convert("RGB")).astype(int)
+        errors = [np.abs(shown - frame).mean() for frame in expected]
+        assert int(np.argmin(errors)) == index
+        assert errors[index] < 12  # 255-colour palette rounding of ~2300 distinct colours; other frames are ~30 off
+
+
+def test_preview_keeps_every_other_frame_when_halving_the_rate():
+    clips = [_clip(t=8, h=48, w=64) for _ in range(3)]
+    full = animated_preview(*clips, max_bytes=10_000_000)
+    raw = base64.b64decode(full.data_uri.split(",", 1)[1])
+    halved = _image(animated_preview(*clips, max_bytes=len(raw) * 3 // 4).data_uri)
+    assert halved.n_frames == 4
+    assert halved.info["duration"] == 250
+    expected = np.concatenate(clips, axis=2)[::2].astype(int)
+    errors = []
+    for index in range(4):
+        halved.seek(index)
+        errors.append([np.abs(np.asarray(halved.convert("RGB")).astype(int) - frame).mean() for frame in expected])
+    assert [int(np.argmin(row)) for row in errors] == [0, 1, 2, 3]

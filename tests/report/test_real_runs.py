@@ -54,7 +54,20 @@ def test_per_class_and_worst_clips_come_from_the_per_clip_table(real_runs, real_
     assert [row[0].text() for row in worst] == table.loc[gap.sort_values(ascending=False).index, "clip_id"].tolist()
     assert "<script>alert(" not in html
     assert "&lt;script&gt;alert(&#39;class&#39;)" in html
-    assert "not measured" in dom.by_id("cost-not-measured").text()
+
+
+
+def test_cost_section_follows_the_runs_profile(real_runs, real_report):
+    """`evalkit run` may profile the pair (``profile``) or not: the section shows exactly what results.json holds."""
+    _, dom = real_report
+    profile = _results(real_runs["seed0"]).get("profile")
+    if not profile:
+        assert "not measured" in dom.by_id("cost-not-measured").text()
+        return
+    params = next(tr for tr in dom.by_id("cost-table").iter("tr") if tr.attrs.get("data-measure") == "params")
+    cells = list(params.iter("td"))
+    for cell, role in zip(cells[1:3], ("teacher", "student"), strict=True):
+        assert float(cell.attrs["data-sort"]) == profile[role]["params"]
 
 
 def test_leaderboard_of_real_runs(real_runs, tmp_path):
