@@ -7,7 +7,18 @@ import sys
 from dataclasses import fields
 from typing import Any
 
-from evalkit.pipeline.config import DEFAULT_METRICS, DEVICES, DTYPES, INITS, OFFLOAD_MODES, POSTERIORS, RunConfig
+from evalkit.pipeline.config import (
+    DEFAULT_METRICS,
+    DEVICES,
+    DTYPES,
+    INITS,
+    OFFLOAD_MODES,
+    POSTERIORS,
+    PROFILE_MODES,
+    RunConfig,
+)
+from evalkit.pipeline.profile_section import CPU_AUTO_MAX_TEACHER_PARAMS
+from evalkit.profile.bench import ONNX_CHOICES
 
 EPILOG = """examples:
   evalkit run --decoder turbo-ltx --dataset sample --init random --max-clips 3
@@ -81,6 +92,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"FVD input convention {_default('fvd_variant')}",
     )
     measure.add_argument("--fvd-detector", metavar="PATH", help="I3D TorchScript file (default: resolved by name)")
+    cost = parser.add_argument_group("cost profile")
+    cost.add_argument(
+        "--profile",
+        choices=PROFILE_MODES,
+        help="parameters, FLOPs, latency and memory of both decoders at the clip shape, in results.json and "
+        "cached under $EVALKIT_CACHE/profile; auto skips it where it is too slow (a teacher decoder over "
+        f"{CPU_AUTO_MAX_TEACHER_PARAMS // 1_000_000}M parameters on the CPU) and names the `evalkit bench` "
+        f"command instead {_default('profile')}",
+    )
+    cost.add_argument(
+        "--profile-onnx",
+        nargs="?",
+        const="student",
+        choices=ONNX_CHOICES,
+        help=f"add the ONNX mobile proxy of the student (bare flag) or of both {_default('profile_onnx')}",
+    )
     hardware = parser.add_argument_group("hardware")
     hardware.add_argument("--device", metavar="DEVICE", help=f"{'|'.join(DEVICES)} or cuda:N {_default('device')}")
     hardware.add_argument("--dtype", choices=DTYPES, help=f"decoder precision {_default('dtype')}")

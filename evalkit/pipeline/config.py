@@ -16,17 +16,31 @@ from typing import Any
 
 import yaml
 
+from evalkit.profile.bench import ONNX_CHOICES
+
 DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("float32", "bfloat16", "float16")
 INITS = ("pretrained", "random")
 POSTERIORS = ("mode", "sample")
 OFFLOAD_MODES = ("auto", "always", "never")
+PROFILE_MODES = ("auto", "on", "off")
 REPORTS_DIR = "reports"
 
 # Settings that never change a number: left out of the run id so they can differ between a run and its resume.
 OPERATIONAL_FIELDS = frozenset(
-    {"out", "cache_dir", "no_cache", "cache_max_gb", "num_workers", "progress", "offload", "batch_size"}
+    {
+        "out",
+        "cache_dir",
+        "no_cache",
+        "cache_max_gb",
+        "num_workers",
+        "progress",
+        "offload",
+        "batch_size",
+        "profile",
+        "profile_onnx",
+    }
 )
 
 
@@ -56,6 +70,9 @@ class RunConfig:
         cache_dir, no_cache, cache_max_gb: the teacher cache (default ``~/.cache/evalkit``) and its size cap.
         num_workers: clip-decoding worker processes; progress: tqdm bar on stderr.
         bootstrap_resamples: resamples of the 95% CIs.
+        profile: cost profile of the pair at the run's clip shape in ``results.json`` (cached per weights,
+            environment and shape): ``on``, ``off``, or ``auto`` (on unless too costly, e.g. a teacher decoder
+            over 100M parameters on the CPU); profile_onnx: ONNX proxy of ``none``, the ``student`` or ``both``.
         lpips_net, ssim_variant, fvd_variant, fvd_detector, lpips_weights: metric variants and weight files.
         teacher_config, student_config: config overrides for random init (tiny test models); file only.
     """
@@ -88,6 +105,8 @@ class RunConfig:
     num_workers: int = 0
     progress: bool = True
     bootstrap_resamples: int = 1000
+    profile: str = "auto"
+    profile_onnx: str = "none"
     ssim_variant: str = "wang"
     lpips_net: str = "alex"
     lpips_weights: str | None = None
@@ -101,6 +120,8 @@ class RunConfig:
             object.__setattr__(self, "metrics", tuple(m.strip() for m in self.metrics.split(",") if m.strip()))
         else:
             object.__setattr__(self, "metrics", tuple(self.metrics))
+        if isinstance(self.profile, bool):  # YAML 1.1 reads a bare on/off as a boolean
+            object.__setattr__(self, "profile", "on" if self.profile else "off")
         if isinstance(self.batch_size, str) and self.batch_size != "auto":
             if not self.batch_size.isdigit():
                 raise ConfigError(f"batch_size must be a positive integer or 'auto', got {self.batch_size!r}")
@@ -111,6 +132,8 @@ class RunConfig:
             ("init", self.init, INITS),
             ("posterior", self.posterior, POSTERIORS),
             ("offload", self.offload, OFFLOAD_MODES),
+            ("profile", self.profile, PROFILE_MODES),
+            ("profile_onnx", self.profile_onnx, ONNX_CHOICES),
         ):
             if value not in choices and not (name == "device" and str(value).startswith("cuda:")):
                 raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")

@@ -131,8 +131,9 @@ def write_run(
     device: dict[str, Any],
     timings: dict[str, Any],
     cache: dict[str, Any],
+    profile: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Write every file of the run folder; returns the results document."""
+    """Write every file of the run folder; returns the results document (``profile``: its cost section)."""
     comparisons = ("teacher",) if pair.student is None else ("teacher", "student", "student_vs_teacher")
     columns = [per_clip_column(name, comparison) for name in per_clip_metrics for comparison in comparisons]
     table = per_clip_table(manifest, records, columns)
@@ -184,7 +185,7 @@ def write_run(
         "timings": timings,
         "cache": cache,
         "files": {"per_clip": None, "manifest": MANIFEST_FILE, "report": REPORT_FILE},
-        "profile": None,
+        "profile": profile,
     }
     run_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(run_dir / MANIFEST_FILE) as tmp:

@@ -38,6 +38,7 @@ from evalkit.pipeline.devices import (
 from evalkit.pipeline.evaluate import BatchEvaluator
 from evalkit.pipeline.inputs import batches, clip_inputs
 from evalkit.pipeline.journal import ClipJournal, check_meta, read_progress
+from evalkit.pipeline.profile_section import profile_section
 from evalkit.pipeline.quantize import OUTPUT_QUANTISATION
 from evalkit.pipeline.samples import SampleKeeper
 from evalkit.pipeline.sharding import barrier, gather, init_ranks, rank_device, shard
@@ -227,6 +228,7 @@ def run(config: RunConfig) -> RunResult:
             stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
     if cache is not None:
         cache.evict()
+    profile = profile_section(config, pair, device, placement)
     doc = finalize.write_run(
         run_dir,
         config=config,
@@ -261,6 +263,7 @@ def run(config: RunConfig) -> RunResult:
             "teacher_hits": sum(1 for r in all_records.values() if r.get("teacher_cache") == "hit"),
             "teacher_misses": sum(1 for r in all_records.values() if r.get("teacher_cache") == "miss"),
         },
+        profile=profile,
     )
     barrier(context)
     return RunResult(run_dir, doc)
