@@ -48,7 +48,7 @@ def fake_detector(tmp_path_factory) -> Path:
 
 
 def make_config(folder: Path, detector: Path, **overrides) -> RunConfig:
-    """``RunConfig`` for the tiny turbo-ltx pair on 2 sample clips in ``folder``; overrides apply on top."""
+    """``RunConfig`` for the tiny turbo-ltx pair on 2 sample clips in ``folder`` (no cost profile); overrides apply."""
     settings = {
         "decoder": "turbo-ltx",
         "dataset": "sample",
@@ -66,6 +66,7 @@ def make_config(folder: Path, detector: Path, **overrides) -> RunConfig:
         "cache_dir": str(folder / "cache"),
         "teacher_config": TINY_TEACHER,
         "student_config": TINY_STUDENT,
+        "profile": "off",  # measured in test_profile_section only: it decodes with both decoders again
     }
     return RunConfig(**{**settings, **overrides})
 
