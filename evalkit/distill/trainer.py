@@ -24,7 +24,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
 from evalkit.data.protocol import ClipProtocol
 from evalkit.distill.alignment import FeatureAlignmentLoss
-from evalkit.distill.checkpoints import latest_checkpoint, load_training_state, save_checkpoint
+from evalkit.distill.checkpoints import checkpoint_dir, latest_checkpoint, load_training_state, save_checkpoint
 from evalkit.distill.config import DistillConfig
 from evalkit.distill.features import capture_block_features
 from evalkit.distill.losses import DistillationLoss, build_perceptual_network
@@ -69,6 +69,8 @@ class Distiller:
         )
         if pair.teacher is None:
             raise ValueError(f"--teacher {config.teacher!r} has no teacher VAE to distil from")
+        if pair.random_weights:
+            logger.warning("the teacher has RANDOM weights (--teacher-init random): a smoke test, not a distillation")
         self.teacher = pair.teacher
         self.teacher.vae.requires_grad_(False)
         self.teacher_info = pair.info
@@ -241,15 +243,19 @@ class Distiller:
                 if (config.save_every and self.step % config.save_every == 0) or out_of_time:
                     checkpoint = self.save()
                 if config.eval_every and self.step % config.eval_every == 0:
-                    self.evaluate(checkpoint or self.save())
+                    checkpoint = self._checkpoint_of_this_step(checkpoint)
+                    self.evaluate(checkpoint)
                 if out_of_time:
                     break
         bar.close()
-        if checkpoint is None or not checkpoint.name.endswith(f"{self.step:06d}"):
-            checkpoint = self.save()
+        checkpoint = self._checkpoint_of_this_step(checkpoint)
         summary = self._summary(checkpoint, stopped_by)
         (self.out / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
         return DistillResult(self.out, self.step, checkpoint, summary)
+
+    def _checkpoint_of_this_step(self, latest: Path | None) -> Path:
+        """``latest`` if it was saved at the current step, else a new checkpoint."""
+        return latest if latest == checkpoint_dir(self.out, self.step) else self.save()
 
     def evaluate(self, checkpoint: Path) -> dict[str, Any] | None:
         """Evaluate a checkpoint's EMA decoder on the held-out dataset through the ``evalkit run`` pipeline."""

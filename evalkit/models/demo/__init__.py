@@ -93,9 +93,12 @@ def _decoder_specs() -> list[DecoderSpec]:
 
 
 def register() -> None:
-    """Add the demo teacher family, weight files and decoder names to the registries (once per process)."""
+    """Add the demo teacher family, weight files and decoder names to the registries (later calls do nothing)."""
     from evalkit.models.registry import DECODERS
     from evalkit.models.teachers import TEACHER_FAMILIES
+
+    if "turbo-demo" in DECODERS:
+        return
 
     ltx = TEACHER_FAMILIES.get("ltx")
     TEACHER_FAMILIES.register(
