@@ -121,9 +121,9 @@ def test_three_way_runs_each_side_through_the_detector_once(detector, fake_detec
         "student": (truth, student),
         "student_vs_teacher": (teacher, student),
     }.items():
-        single = FVD(detector, "sha")
+        single = FVD(detector, "sha", clip_batch=6)  # same detector batches: float32 features depend on batching
         single.update(ref, cand, ids)
-        assert three_way.compute()[comparison]["value"] == pytest.approx(single.compute()["value"], rel=1e-12)
+        assert three_way.compute()[comparison]["value"] == pytest.approx(single.compute()["value"], rel=1e-9)
 
 
 def test_detector_with_wrong_hash_is_refused(fake_detector_file):
