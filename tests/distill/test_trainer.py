@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 
 import pytest
 import torch
@@ -70,3 +71,10 @@ def test_checkpoint_loads_as_student_weights(tiny_config, tmp_path):
 
     again = Distiller(tiny_config(out=str(tmp_path / "again"), student_weights=str(path), max_steps=1))
     assert all(torch.equal(again.decoder.state_dict()[k], saved[k]) for k in saved)
+
+
+def test_bfloat16_autocast_trains_float32_weights(tiny_config):
+    distiller = Distiller(tiny_config(max_steps=1, dtype="bfloat16"))
+    result = distiller.train()
+    assert all(p.dtype == torch.float32 for p in distiller.decoder.parameters())
+    assert math.isfinite(result.summary["loss_last_10_steps"]["total"])
