@@ -1,13 +1,15 @@
 """Frame comparisons for the run report: still panels and a size-bounded animated GIF, as data URIs.
 
-Works on the sample frames a run saved (uint8 ``(T, H, W, 3)`` arrays for ground truth, teacher and
-student); nothing is decoded again. PIL writes PNG and GIF; the heat map uses a matplotlib colormap.
+Works on frames a run saved (named uint8 ``(T, H, W, 3)`` clips: ground truth, teacher and student of a
+reconstruction sample, or teacher and student of a generated one); nothing is decoded again. PIL writes
+PNG and GIF; the heat map uses a matplotlib colormap.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,12 +35,16 @@ def _check_clip(name: str, frames: np.ndarray) -> None:
         raise ValueError(f"{name} frames must be uint8 (T, H, W, 3), got {frames.dtype} {tuple(frames.shape)}")
 
 
-def _check_same_shape(**clips: np.ndarray) -> None:
+def _check_same_shape(clips: Mapping[str, np.ndarray]) -> int:
+    """Check named uint8 ``(T, H, W, 3)`` clips of one shape; return their longest side in pixels."""
+    if not clips:
+        raise ValueError("no clips to show")
     for name, frames in clips.items():
         _check_clip(name, frames)
     shapes = {name: tuple(frames.shape) for name, frames in clips.items()}
     if len(set(shapes.values())) != 1:
         raise ValueError(f"sample clips differ in shape: {shapes}")
+    return max(next(iter(clips.values())).shape[1:3])
 
 
 def _fit(image: Image.Image, max_side: int) -> Image.Image:
@@ -67,52 +73,44 @@ def error_heatmap(reference: np.ndarray, candidate: np.ndarray, full_scale: int 
     return (rgba[..., :3] * 255).round().astype(np.uint8)
 
 
-def comparison_panels(
-    ground_truth: np.ndarray, teacher: np.ndarray, student: np.ndarray, frame: int, max_side: int = 384
-) -> list[Panel]:
-    """Ground truth | teacher | student | |student − teacher| heat map for one frame, as PNG panels."""
-    _check_same_shape(ground_truth=ground_truth, teacher=teacher, student=student)
-    if not 0 <= frame < ground_truth.shape[0]:
-        raise ValueError(f"frame {frame} is outside the sample's {ground_truth.shape[0]} frames")
-    images = {
-        "ground truth": ground_truth[frame],
-        "teacher": teacher[frame],
-        "student": student[frame],
-        f"|student \u2212 teacher| (0\u2013{HEATMAP_FULL_SCALE} levels)": error_heatmap(teacher[frame], student[frame]),
-    }
-    pixelated = max(ground_truth.shape[1:3]) < PIXELATED_BELOW
+def comparison_panels(clips: Mapping[str, np.ndarray], frame: int, max_side: int = 384) -> list[Panel]:
+    """One PNG panel per named clip at ``frame`` (titled by its name), then the |student − teacher| heat map
+    when both a ``teacher`` and a ``student`` clip are given."""
+    longest = _check_same_shape(clips)
+    length = next(iter(clips.values())).shape[0]
+    if not 0 <= frame < length:
+        raise ValueError(f"frame {frame} is outside the sample's {length} frames")
+    images = {name: frames[frame] for name, frames in clips.items()}
+    if "teacher" in clips and "student" in clips:
+        heatmap_title = f"|student \u2212 teacher| (0\u2013{HEATMAP_FULL_SCALE} levels)"
+        images[heatmap_title] = error_heatmap(clips["teacher"][frame], clips["student"][frame])
     panels = []
     for title, array in images.items():
         image = _fit(Image.fromarray(array), max_side)
-        panels.append(Panel(title, _png_data_uri(image), image.width, image.height, pixelated))
+        panels.append(Panel(title, _png_data_uri(image), image.width, image.height, longest < PIXELATED_BELOW))
     return panels
 
 
 def animated_preview(
-    ground_truth: np.ndarray,
-    teacher: np.ndarray,
-    student: np.ndarray,
-    max_bytes: int,
-    fps: float = 8.0,
-    max_width: int = 768,
+    clips: Mapping[str, np.ndarray], max_bytes: int, fps: float = 8.0, max_width: int = 768
 ) -> Panel | None:
-    """A looping GIF of ground truth | teacher | student side by side, no larger than ``max_bytes``.
+    """A looping GIF of the named clips side by side (titled ``"a | b | c"``), no larger than ``max_bytes``.
 
     Halves the frame rate (keeping every other frame), then the size, until it fits; returns ``None``
     when even a 2-frame, 64-pixel-wide preview does not fit. A GIF's size grows with its frame count, so
     strides that the last attempt's bytes per frame already rule out are skipped without encoding.
     """
-    _check_same_shape(ground_truth=ground_truth, teacher=teacher, student=student)
-    side_by_side = np.concatenate([ground_truth, teacher, student], axis=2)
+    longest = _check_same_shape(clips)
+    side_by_side = np.concatenate(list(clips.values()), axis=2)
     stride, width = 1, min(max_width, side_by_side.shape[2])
     palettised = _palettised(side_by_side, width)
     while True:
         frames = palettised[::stride]
         encoded = _encode_gif(frames, duration_ms=round(1000 * stride / fps))
         if len(encoded) <= max_bytes:
-            pixelated = max(ground_truth.shape[1:3]) < PIXELATED_BELOW
             uri = "data:image/gif;base64," + base64.b64encode(encoded).decode("ascii")
-            return Panel("ground truth | teacher | student", uri, frames[0].width, frames[0].height, pixelated)
+            title = " | ".join(clips)
+            return Panel(title, uri, frames[0].width, frames[0].height, longest < PIXELATED_BELOW)
         if len(frames) > 2:
             bytes_per_frame = len(encoded) / len(frames)
             stride *= 2

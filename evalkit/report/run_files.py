@@ -50,11 +50,12 @@ def load_run(run_dir: str | os.PathLike[str], *, with_samples: bool = True) -> R
     if run_dir.is_file():
         run_dir = run_dir.parent
     results = read_results(run_dir)
-    try:
-        per_clip = read_per_clip(run_dir)
-    except ResultsSchemaError as exc:
-        logger.warning("%s; the report will have no per-clip sections", exc)
-        per_clip = None
+    per_clip = None
+    if results["files"].get("per_clip"):  # a standalone generation check has none
+        try:
+            per_clip = read_per_clip(run_dir)
+        except ResultsSchemaError as exc:
+            logger.warning("%s; the report will have no per-clip sections", exc)
     manifest_name = results.get("files", {}).get("manifest") or MANIFEST_FILE
     manifest_path = run_dir / Path(manifest_name).name  # a bare file name: results never point outside the run
     manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else None

@@ -1,26 +1,28 @@
 """The self-contained HTML report of one run, built from the run folder's files alone.
 
-``render_run_report(run_dir)`` is what `evalkit run` and `evalkit report RUN_DIR` call: it reads
-``results.json``, the per-clip table, the manifest and the saved sample frames, and writes one HTML
-file with styles, script and images inlined (no network needed to view it).
+``render_run_report(run_dir)`` is what `evalkit run`, `evalkit score`, `evalkit generate-check` and
+`evalkit report RUN_DIR` call: it reads ``results.json`` (with its optional ``generation`` section), the
+per-clip table, the manifest, the saved sample frames and generated clips, and writes one HTML file with
+styles, script and images inlined (no network needed to view it).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from evalkit import __version__
 from evalkit.report.breakdown import Table, class_breakdown, worst_clips
+from evalkit.report.clip_views import ClipView, NamedClips, clip_views
 from evalkit.report.cost import CostView, cost_view
 from evalkit.report.environment import render
 from evalkit.report.figures import ChartPoint, quality_speed_chart
-from evalkit.report.frames import Panel, animated_preview, comparison_panels
-from evalkit.report.quality import COMPARISON_TITLES, DIGITS, ordered_metrics, quality_rows
+from evalkit.report.generation import generation_view
+from evalkit.report.header import header_facts, title_and_lead
+from evalkit.report.quality import DIGITS, is_score_run, ordered_metrics, quality_table
 from evalkit.report.run_files import RunFiles, load_run
 from evalkit.report.samples import Sample
 from evalkit.results.atomic import atomic_write_text
@@ -29,105 +31,33 @@ from evalkit.results.schema import REPORT_FILE
 logger = logging.getLogger(__name__)
 
 MAX_REPORT_BYTES = 15 * 1024 * 1024
-MEDIA_BUDGET_BYTES = 12 * 1024 * 1024  # what the sample frames may take; the rest is tables and charts
+MEDIA_BUDGET_BYTES = 12 * 1024 * 1024  # what saved frames may take; the rest is tables and charts
 MAX_SAMPLES = 4
 WORST_CLIPS = 10
 
 
-@dataclass(frozen=True)
-class Fact:
-    """One line of the run header."""
-
-    label: str
-    value: str
-    mono: bool = False
+def _named(sample: Sample) -> NamedClips:
+    return NamedClips(
+        sample.clip_id, "", {"ground truth": sample.ground_truth, "teacher": sample.teacher, "student": sample.student}
+    )
 
 
-@dataclass(frozen=True)
-class SampleView:
-    """A sample clip as shown: still panels of its middle frame and an optional animated preview."""
-
-    clip_id: str
-    frame: int
-    panels: list[Panel]
-    preview: Panel | None
-
-
-def _weights_text(decoder: dict[str, Any] | None) -> str:
-    if not decoder:
-        return "none (teacher-only run)"
-    weights = decoder.get("weights")
-    if weights:
-        return f"{decoder.get('name')}: sha256 {weights.get('sha256')} ({weights.get('source')})"
-    return f"{decoder.get('name')}: random init (state sha256 {decoder.get('state_sha256')})"
-
-
-def header_facts(results: dict[str, Any]) -> list[Fact]:
-    """The run header: decoders, data, protocol, clips, weights, software, device and date."""
-    decoders, dataset, clips = results["decoders"], results["dataset"], results["clips"]
-    provenance, device = results["provenance"], results["device"]
-    student = decoders.get("student")
-    split = ", ".join(f"{key} {dataset[key]}" for key in ("split", "fold") if dataset.get(key) is not None)
-    commit = provenance.get("git_commit") or "unknown"
-    if provenance.get("git_dirty"):
-        commit += " (uncommitted changes)"
-    return [
-        Fact(
-            "decoder pair",
-            f"{decoders.get('pair')}: teacher {decoders['teacher']['name']}, "
-            f"student {student['name'] if student else 'none'}",
-        ),
-        Fact("dataset", f"{dataset.get('name')}" + (f" ({split})" if split else "")),
-        Fact("protocol hash", str(results["protocol"]["hash"]), mono=True),
-        Fact(
-            "clips",
-            f"{clips.get('evaluated')} evaluated of {clips.get('total')}; "
-            f"{len(clips.get('skipped', []))} skipped or failed",
-        ),
-        Fact("teacher weights", _weights_text(decoders.get("teacher")), mono=True),
-        Fact("student weights", _weights_text(student), mono=True),
-        Fact("init / posterior", f"{decoders.get('init')} / {decoders.get('posterior')}"),
-        Fact("evalkit", f"{provenance.get('evalkit_version')}, commit {commit}", mono=True),
-        Fact(
-            "device",
-            f"{device.get('type')} ({device.get('name')}), {device.get('dtype')}, "
-            f"batch {device.get('batch_size')}, {device.get('world_size')} process(es)",
-        ),
-        Fact("date", str(results["created_utc"])),
-        Fact("run id", str(results["run_id"]), mono=True),
-    ]
-
-
-def sample_views(samples: list[Sample], budget_bytes: int = MEDIA_BUDGET_BYTES) -> list[SampleView]:
-    """Panels and previews for up to :data:`MAX_SAMPLES` samples, previews sharing what the panels leave."""
-    chosen = samples[:MAX_SAMPLES]
+def sample_views(samples: list[Sample], budget_bytes: int = MEDIA_BUDGET_BYTES) -> list[ClipView]:
+    """Panels and previews for up to :data:`MAX_SAMPLES` reconstruction samples within ``budget_bytes``."""
     if len(samples) > MAX_SAMPLES:
         logger.info("showing %d of %d saved samples", MAX_SAMPLES, len(samples))
-    panels = []
-    for sample in chosen:
-        middle = sample.ground_truth.shape[0] // 2
-        panels.append((middle, comparison_panels(sample.ground_truth, sample.teacher, sample.student, middle)))
-    used = sum(len(panel.data_uri) for _, row in panels for panel in row)
-    per_preview = max(0, (budget_bytes - used) // max(1, len(chosen)) * 3 // 4)  # base64 is 4/3 of the bytes
-    views = []
-    for sample, (frame, row) in zip(chosen, panels, strict=True):
-        preview = animated_preview(sample.ground_truth, sample.teacher, sample.student, max_bytes=per_preview)
-        if preview is None:
-            logger.warning("no animated preview for %s: it does not fit in %d bytes", sample.clip_id, per_preview)
-        views.append(SampleView(sample.clip_id, frame, row, preview))
-    return views
+    return clip_views([_named(sample) for sample in samples[:MAX_SAMPLES]], budget_bytes)
 
 
 def _chart(results: dict[str, Any], cost: CostView | None) -> tuple[str | None, str]:
     psnr = results["metrics"].get("psnr", {})
-    if cost is None or cost.chart_fps is None or not psnr.get("available"):
+    teacher_psnr = psnr.get("values", {}).get("teacher")
+    if cost is None or cost.chart_fps is None or not psnr.get("available") or not teacher_psnr:
         return None, ""
     teacher_fps, student_fps, where = cost.chart_fps
     values = psnr["values"]
     points = [
-        ChartPoint(
-            f"teacher {results['decoders']['teacher']['name']}", teacher_fps, values["teacher"]["value"], "teacher"
-        )
+        ChartPoint(f"teacher {results['decoders']['teacher']['name']}", teacher_fps, teacher_psnr["value"], "teacher")
     ]
     if results["decoders"].get("student") and "student" in values and student_fps:
         points.append(
@@ -140,9 +70,10 @@ def _chart(results: dict[str, Any], cost: CostView | None) -> tuple[str | None, 
 def report_context(run: RunFiles, title: str | None = None, back_href: str | None = None) -> dict[str, Any]:
     """Everything the run report template needs, from a loaded run folder."""
     results = run.results
+    score = is_score_run(results)
     metrics = ordered_metrics(results)
     labels = run.labels()
-    cost = cost_view(results.get("profile"))
+    cost = None if score else cost_view(results.get("profile"))
     chart, chart_caption = _chart(results, cost)
     clips, ci = results["clips"], results["ci"]
     classes: Table | None = None
@@ -150,13 +81,13 @@ def report_context(run: RunFiles, title: str | None = None, back_href: str | Non
     if run.per_clip is not None:
         classes = class_breakdown(run.per_clip, labels, run.class_names, metrics, DIGITS)
         worst = worst_clips(run.per_clip, labels, run.class_names, metrics, DIGITS, count=WORST_CLIPS)
-    student = results["decoders"].get("student")
-    default_title = f"{results['decoders'].get('pair')} on {results['dataset'].get('name')}"
+    has_generation = bool(results.get("generation"))
+    budget = MEDIA_BUDGET_BYTES // (2 if run.samples and has_generation else 1)
+    default_title, lead = title_and_lead(results)
     return {
         "title": title or default_title,
         "back_href": back_href,
-        "lead": f"How much quality the student {student['name'] if student else '(none)'} gives up against its "
-        f"teacher {results['decoders']['teacher']['name']}, where, what it looks like, and what it buys.",
+        "lead": lead,
         "random_weights": results["random_weights"],
         "partial": (
             f"{clips.get('evaluated')} of {clips.get('total')} clips processed"
@@ -166,17 +97,24 @@ def report_context(run: RunFiles, title: str | None = None, back_href: str | Non
         "facts": header_facts(results),
         "protocol_params": sorted(results["protocol"].get("params", {}).items()),
         "skipped": clips.get("skipped", []),
-        "comparison_titles": COMPARISON_TITLES,
-        "quality": quality_rows(results),
+        "quality": quality_table(results),
+        "quality_empty": (
+            "No reconstruction metrics: this folder holds a generation check only (see Generated videos)."
+            if has_generation
+            else "This run has no metrics."
+        ),
         "ci_note": f"{ci.get('level', 0.95):.0%} {ci.get('method')} over clips, {ci.get('resamples')} resamples "
         "(none for FVD, a pooled score)",
+        "show_cost": not score,
         "cost": cost,
         "chart": chart,
         "chart_caption": chart_caption,
         "classes": classes,
         "worst": worst,
         "worst_metric": "PSNR",
-        "samples": sample_views(run.samples),
+        "show_samples": bool(run.samples) or not (score or (has_generation and not results["metrics"])),
+        "samples": sample_views(run.samples, budget),
+        "generation": generation_view(results, run.run_dir, budget),
         "evalkit_version": __version__,
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }

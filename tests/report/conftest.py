@@ -10,11 +10,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from evalkit.report.leaderboard import build_leaderboard
 from evalkit.report.samples import write_sample
 from evalkit.results.aggregate import per_clip_metric_result, pooled_metric_result, unavailable_metric_result
-from evalkit.results.io import write_per_clip, write_results
+from evalkit.results.io import read_results, write_per_clip, write_results
 from evalkit.results.schema import MetricResult
 
 from .dom import Node, parse
@@ -314,3 +315,128 @@ def real_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         )
         runs[name] = run(config).run_dir
     return runs
+
+
+PROMPTS = ("<script>alert('prompt')</script> a cat on the beach", "a red car in the snow")
+
+
+def generation_section(run_dir: Path, *, random_weights: bool = True, reference: bool = True) -> dict[str, Any]:
+    """Write a generation check's files into ``run_dir`` (two saved clips, the flicker PNG) and return its
+    ``generation`` section, laid out as docs/generation.md and `evalkit generate-check` write them."""
+    rng = np.random.default_rng(5)
+    table = pd.DataFrame(
+        {
+            "clip_id": ["000-s0", "001-s1", "002-s2"],
+            "status": ["ok", "ok", "failed"],
+            "psnr.student_vs_teacher": [31.5, 29.25, np.nan],
+        }
+    )
+    psnr = per_clip_metric_result(
+        "psnr", table, label="PSNR", higher_is_better=True, unit="dB", variant={"max_value": 1.0}, resamples=200
+    )
+    fvd = pooled_metric_result(
+        "fvd",
+        {"teacher": 180.25, "student": 184.5, "student_vs_teacher": 12.75},
+        num_clips=2,
+        label="FVD",
+        higher_is_better=False,
+        variant={"detector": "i3d_torchscript.pt", "detector_sha256": "f" * 64, "frames_per_clip": 9},
+    )
+    clips = []
+    for index, prompt in enumerate(PROMPTS):
+        teacher = rng.integers(0, 256, size=(9, 32, 48, 3), dtype=np.uint8)
+        student = np.clip(teacher.astype(int) + rng.integers(-9, 9, teacher.shape), 0, 255).astype(np.uint8)
+        name = f"generated/{index:03d}.npz"
+        (run_dir / "generated").mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(
+            run_dir / name,
+            clip_id=np.array(f"{index:03d}-s{index}"),
+            prompt=np.array(prompt),
+            seed=np.array(index),
+            teacher=teacher,
+            student=student,
+        )
+        clips.append(name)
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(run_dir / "generation_flicker.png")
+    return {
+        "version": 1,
+        "decoder": "turbo-ltx",
+        "random_weights": random_weights,
+        "source": {
+            "kind": "pipeline",
+            "pipeline": "LTXPipeline",
+            "model": "Lightricks/LTX-Video",
+            "dtype": "bfloat16",
+            "prompts": "prompts/<b>default</b>.txt",
+            "prompts_sha256": "a" * 64,
+            "settings": {"num_frames": 9, "height": 32, "width": 48, "num_inference_steps": 2},
+            "latents_dir": None,
+        },
+        "latents": {
+            "teacher": "ltx",
+            "normalized": True,
+            "denormalization": "z * latents_std / scaling_factor + latents_mean",
+            "latent_shapes": [[128, 2, 1, 2]],
+            "num_frames": 9,
+            "height": 32,
+            "width": 48,
+        },
+        "comparison_note": "per-sample PSNR/SSIM/LPIPS: metric(teacher decode, student decode); "
+        "the teacher output is the reference (generated videos have no ground truth)",
+        "reference": (
+            {
+                "dataset": "ucf101",
+                "root": "/data/UCF-101",
+                "split": "test",
+                "fold": 1,
+                "max_clips": 64,
+                "manifest_hash": "434e16c1d7c9",
+                "clips": 63,
+                "skipped": [{"clip_id": "short/<i>clip</i>.avi", "reason": "8 frames, needs 9"}],
+                "protocol": {"hash": "a85fdd108b40", "params": {"num_frames": 9}},
+                "transform": "resize to cover HxW, centre crop HxW, uint8 with H=32, W=48",
+            }
+            if reference
+            else None
+        ),
+        "metrics": {"psnr": psnr.to_dict(), "fvd": fvd.to_dict()},
+        "samples": {
+            "total": 3,
+            "evaluated": 2,
+            "failed": 1,
+            "ids_hash": "26bd38d17def",
+            "skipped": [
+                {"clip_id": "002-s2", "stage": "student", "reason": "student decoder output has NaN/Inf values"}
+            ],
+        },
+        "flicker": {
+            "definition": "mean |x[t+1] - x[t]| over pixels and RGB, 8-bit levels, averaged over samples",
+            "samples": {"teacher": 2, "student": 2},
+            "curves": {"teacher": [1.0] * 8, "student": [2.0] * 8},
+            "figure": "generation_flicker.png",
+        },
+        "files": {"per_sample": "generation.parquet", "clips": clips, "flicker_figure": "generation_flicker.png"},
+        "timings": {"wall_s": 2.5, "stages_s": {"teacher_decode": 0.2}},
+    }
+
+
+def build_generation_run(run_dir: Path, **section_options: Any) -> Path:
+    """A standalone generate-check folder: schema-v1 results.json with empty ``metrics`` and a ``generation`` key."""
+    build_run(run_dir, clips=2)
+    for leftover in ("per_clip.parquet", "manifest.json"):
+        (run_dir / leftover).unlink()
+    shutil.rmtree(run_dir / "samples")
+    doc = read_results(run_dir)
+    section = generation_section(run_dir, **section_options)
+    doc.update(
+        {
+            "metrics": {},
+            "dataset": {**doc["dataset"], "name": "generated", "root": None, "split": None},
+            "files": {"per_clip": None, "manifest": None, "report": "report.html"},
+            "random_weights": section["random_weights"],
+            "profile": None,
+            "generation": section,
+        }
+    )
+    write_results(run_dir, doc)
+    return run_dir

@@ -56,7 +56,6 @@ def test_per_class_and_worst_clips_come_from_the_per_clip_table(real_runs, real_
     assert "&lt;script&gt;alert(&#39;class&#39;)" in html
 
 
-
 def test_cost_section_follows_the_runs_profile(real_runs, real_report):
     """`evalkit run` may profile the pair (``profile``) or not: the section shows exactly what results.json holds."""
     _, dom = real_report
