@@ -23,8 +23,8 @@ from evalkit.generation.flicker import save_flicker_figure
 from evalkit.models.interfaces import DecoderPair
 from evalkit.pipeline.quantize import OUTPUT_QUANTISATION
 from evalkit.pipeline.teacher_cache import state_dict_sha256
-from evalkit.report.basic import render_basic_report
-from evalkit.results.atomic import atomic_path, atomic_write_text
+from evalkit.report.run_report import render_run_report
+from evalkit.results.atomic import atomic_path
 from evalkit.results.io import read_results, write_results
 from evalkit.results.provenance import provenance
 from evalkit.results.schema import (
@@ -169,7 +169,7 @@ def write_generation_run(
     resamples: int,
     started: datetime,
 ) -> dict[str, Any]:
-    """Write a standalone run folder: ``results.json`` (schema v1 with ``generation``) and the basic report."""
+    """Write a standalone run folder: ``results.json`` (schema v1 with ``generation``) and the run report."""
     run_dir = Path(run_dir)
     finished = datetime.now(UTC)
     samples = section["samples"]
@@ -212,16 +212,18 @@ def write_generation_run(
         "generation": validate_generation(section, str(run_dir)),
     }
     write_results(run_dir, doc)
-    atomic_write_text(run_dir / REPORT_FILE, render_basic_report(doc))
+    render_run_report(run_dir)
     return doc
 
 
 def attach_generation(run_dir: str | os.PathLike[str], section: dict[str, Any]) -> dict[str, Any]:
-    """Store ``section`` as ``generation`` in an existing run's ``results.json`` (replacing an older one)."""
+    """Store ``section`` as ``generation`` in an existing run's ``results.json`` (replacing an older one) and
+    render the run's report again so it shows the section."""
     doc = read_results(run_dir)
     doc["generation"] = validate_generation(section, str(run_dir))
     doc["random_weights"] = bool(doc["random_weights"] or section["random_weights"])
     write_results(run_dir, doc)
+    render_run_report(run_dir)
     return doc
 
 

@@ -21,9 +21,8 @@ import torch
 from evalkit.data.backends import DecodeError, count_frames, read_video
 from evalkit.data.protocol import ClipProtocol
 from evalkit.metrics.factory import METRICS, MetricOptions, build_metrics
-from evalkit.report.basic import render_basic_report
+from evalkit.report.run_report import render_run_report
 from evalkit.results.aggregate import per_clip_metric_result, pooled_metric_result, unavailable_metric_result
-from evalkit.results.atomic import atomic_write_text
 from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.provenance import provenance
 from evalkit.results.schema import PER_CLIP_BASE_COLUMNS, REPORT_FILE, RESULTS_KIND, SCHEMA_VERSION, per_clip_column
@@ -185,7 +184,7 @@ def score_videos(
     run_dir.mkdir(parents=True, exist_ok=True)
     doc["files"]["per_clip"] = write_per_clip(run_dir, table).name
     write_results(run_dir, doc)
-    atomic_write_text(run_dir / REPORT_FILE, render_basic_report(doc))
+    render_run_report(run_dir)
     return ScoreResult(table=table, results=doc, run_dir=run_dir)
 
 
