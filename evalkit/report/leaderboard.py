@@ -21,6 +21,7 @@ from evalkit import __version__
 from evalkit.report.cost import cost_view
 from evalkit.report.environment import render
 from evalkit.report.figures import ChartPoint, quality_speed_chart
+from evalkit.report.quality import is_score_run
 from evalkit.report.run_files import RunFiles, load_run
 from evalkit.report.run_report import render_run_report
 from evalkit.results.atomic import atomic_write_text
@@ -210,7 +211,13 @@ def build_leaderboard(
     """
     out = Path(out)
     run_dirs = find_runs(results_dirs)
-    runs = [load_run(run_dir, with_samples=False) for run_dir in run_dirs]
+    runs = []
+    for run_dir in run_dirs:
+        run = load_run(run_dir, with_samples=False)
+        if is_score_run(run.results):
+            logger.info("%s: left out, `evalkit score` results have no decoder to rank", run_dir)
+        else:
+            runs.append(run)
     links: dict[Path, RunLink] = {}
     used: set[str] = set()
     for run in runs:

@@ -2,9 +2,11 @@ import json
 
 import pytest
 
-from evalkit.report.leaderboard import checkpoint_key, find_runs
+from evalkit.report.leaderboard import build_leaderboard, checkpoint_key, find_runs
+from evalkit.results.io import read_results, write_results
 
-from .dom import table_rows
+from .conftest import build_generation_run, build_run
+from .dom import parse, table_rows
 
 
 def _psnr(run_dir):
@@ -88,3 +90,16 @@ def test_find_runs_explains_empty_and_missing_folders(tmp_path):
         find_runs([tmp_path])
     with pytest.raises(FileNotFoundError, match="no such folder; pass run folders written by `evalkit run`"):
         find_runs([tmp_path / "absent"])
+
+
+def test_score_results_are_left_out_and_generation_checks_get_pages(tmp_path):
+    build_run(tmp_path / "runs" / "run-a")
+    build_generation_run(tmp_path / "runs" / "gen-a")
+    scored = build_run(tmp_path / "runs" / "scored")
+    doc = read_results(scored)
+    doc["decoders"] = {"pair": None, "reconstruction": "/rec", "teacher": None, "student": None}
+    write_results(scored, doc)
+    index = build_leaderboard([tmp_path / "runs"], tmp_path / "site")
+    dom = parse(index.read_text(encoding="utf-8"))
+    assert "2 runs" in dom.find_all("p", class_="lead")[0].text()
+    assert sorted(p.name for p in (tmp_path / "site" / "runs").iterdir()) == ["gen-a.html", "run-a.html"]
