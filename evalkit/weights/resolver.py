@@ -1,6 +1,7 @@
 """Find a weight file: explicit path > local caches (evalkit, torch hub, Hugging Face) > download when online.
 
-Nothing downloads while ``EVALKIT_OFFLINE=1`` or ``HF_HUB_OFFLINE=1`` is set or the host does not answer within a
+Files shipped inside the package (``file:`` URLs, the demo pair) are looked for only where the package holds them
+and are refused when their sha256 differs from the pin. Nothing downloads while ``EVALKIT_OFFLINE=1`` or ``HF_HUB_OFFLINE=1`` is set or the host does not answer within a
 few seconds; a missing file then raises :class:`WeightsUnavailable` naming the file and its fetch command.
 """
 
@@ -26,7 +27,7 @@ class ResolvedFile:
 
     path: Path
     sha256: str
-    source: str  # "explicit" | "cache" | "hub" | "url"
+    source: str  # "explicit" | "package" | "cache" | "hub" | "url"
     name: str
 
     def to_dict(self) -> dict[str, str]:
@@ -73,6 +74,8 @@ def get_spec(spec_or_name: WeightSpec | str) -> WeightSpec:
 def expected_locations(spec: WeightSpec, filename: str | None = None) -> list[str]:
     """Where :func:`resolve` looks for ``spec``, in order, as readable strings."""
     name = filename or spec.filename or f"<checkpoint matching '{spec.match}'>"
+    if spec.package_path is not None:
+        return [str(spec.package_path.parent / name)]
     places = [str(local_dir(spec) / name)]
     if spec.repo_id is not None:
         places.append(f"Hugging Face cache {_hf_cache_dir()}: {spec.repo_id}/{spec.repo_path(name)}")
@@ -119,6 +122,9 @@ def _in_hf_cache(spec: WeightSpec, filename: str | None) -> Path | None:
 def locate(spec_or_name: WeightSpec | str, filename: str | None = None) -> tuple[Path, str] | None:
     """Where a local copy of the file is, and which cache held it; None if there is none. Hashes nothing."""
     spec = get_spec(spec_or_name)
+    if spec.package_path is not None:
+        shipped = _in_folder(spec, spec.package_path.parent, filename)
+        return (shipped, "package") if shipped is not None else None
     found = _in_folder(spec, local_dir(spec), filename)
     if found is None and spec.repo_id is not None:
         found = _in_hf_cache(spec, filename)
@@ -147,6 +153,12 @@ def _accept(spec: WeightSpec, path: Path, source: str, sha256: str | None = None
     problem = _content_problem(spec, sha256)
     if problem is not None and source == "explicit":
         logger.warning("%s: using explicitly named %s although its %s", spec.name, path, problem)
+    elif problem is not None and source == "package":
+        raise WeightsUnavailable(
+            f"{spec.name}: refusing {path}: its {problem}, so the file shipped with evalkit has been modified. "
+            "Restore it (reinstall evalkit, or `git checkout` it in a source checkout), "
+            "or name the file explicitly by path to use it anyway."
+        )
     elif problem is not None:
         raise WeightsUnavailable(
             f"{spec.name}: refusing {path}: its {problem}. Delete it and run `{spec.fetch_command}`, "
@@ -211,13 +223,15 @@ def _download_url(spec: WeightSpec) -> ResolvedFile:
 
 
 def unavailable(spec: WeightSpec, reason: str, filename: str | None = None) -> WeightsUnavailable:
-    """The error for a missing file: what, where it was looked for, and the command that fetches it."""
+    """The error for a missing file: what, where it was looked for, and how to get it back."""
     places = "\n  ".join(expected_locations(spec, filename))
+    if spec.package_path is not None:
+        fix = "  it ships inside the evalkit package: reinstall evalkit, or pass a local file explicitly."
+    else:
+        fix = f"  fetch it with: {spec.fetch_command}   (source: {spec.origin})\n  or pass a local file explicitly."
     return WeightsUnavailable(
         f"weight file {spec.name!r} ({spec.description}) is not available: {reason}.\n"
-        f"  looked in:\n  {places}\n"
-        f"  fetch it with: {spec.fetch_command}   (source: {spec.origin})\n"
-        "  or pass a local file explicitly."
+        f"  looked in:\n  {places}\n{fix}"
     )
 
 
@@ -246,6 +260,8 @@ def resolve(
     found = locate(spec, filename)
     if found is not None:
         return _accept(spec, *found)
+    if spec.package_path is not None:
+        raise unavailable(spec, "the file shipped with evalkit is missing", filename)
     if allow_download is False:
         raise unavailable(spec, "not in any local cache and downloads are disabled", filename)
     offline_var = offline_by_env()

@@ -1,13 +1,17 @@
 """What every weight file the project needs is, where it comes from and how its content is checked.
 
 Names are what ``evalkit weights fetch NAME`` and ``evalkit.weights.resolve(NAME)`` take; URL files are also
-registered under their file name (e.g. ``i3d_torchscript.pt``).
+registered under their file name (e.g. ``i3d_torchscript.pt``). A ``file:`` URL names a file shipped inside the
+package (the demo pair): it is found there, never downloaded, and checked against its sha256.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+from urllib.request import url2pathname
 
 from evalkit.registry import Registry
 
@@ -19,7 +23,7 @@ class WeightSpec:
     """One weight file (plus the files that must sit beside it, e.g. a diffusers ``config.json``).
 
     Exactly one origin is set: ``repo_id`` (Hugging Face Hub; ``filename=None`` with ``match`` means the file name
-    is discovered by listing the repo) or ``url``. Content checks: ``sha256`` (known), ``sha256_prefix``
+    is discovered by listing the repo) or ``url`` (``file:`` for a file shipped in the package). Content checks: ``sha256`` (known), ``sha256_prefix``
     (torchvision file names carry the first 8 hex digits) or ``pin_on_first_fetch`` (hash learned on first fetch).
     """
 
@@ -43,6 +47,15 @@ class WeightSpec:
             raise ValueError(f"weight {self.name!r}: needs a filename or a match token")
         if self.store not in ("evalkit", "torch_hub"):
             raise ValueError(f"weight {self.name!r}: store must be 'evalkit' or 'torch_hub', got {self.store!r}")
+        if self.package_path is not None and (self.filename is None or self.package_path.name != self.filename):
+            raise ValueError(f"weight {self.name!r}: a file: URL must name the file {self.filename!r}, got {self.url}")
+
+    @property
+    def package_path(self) -> Path | None:
+        """The file a ``file:`` URL names (weights shipped inside the package), else None."""
+        if self.url is None or not self.url.startswith("file:"):
+            return None
+        return Path(url2pathname(urlparse(self.url).path))
 
     @property
     def fetch_command(self) -> str:
