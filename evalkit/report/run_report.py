@@ -67,6 +67,13 @@ def _chart(results: dict[str, Any], cost: CostView | None) -> tuple[str | None, 
     return quality_speed_chart(points, "PSNR vs GT (dB)", f"frames per second ({where})"), caption
 
 
+def _profile_missing_reason(profile: dict[str, Any] | None) -> str:
+    """Why a run recorded no measurements: the ``skipped`` or ``error`` text of its profile section, if any."""
+    if not isinstance(profile, dict):
+        return ""
+    return str(profile.get("skipped") or profile.get("error") or "")
+
+
 def report_context(run: RunFiles, title: str | None = None, back_href: str | None = None) -> dict[str, Any]:
     """Everything the run report template needs, from a loaded run folder."""
     results = run.results
@@ -107,6 +114,7 @@ def report_context(run: RunFiles, title: str | None = None, back_href: str | Non
         "(none for FVD, a pooled score)",
         "show_cost": not score,
         "cost": cost,
+        "cost_missing_reason": _profile_missing_reason(results.get("profile")),
         "chart": chart,
         "chart_caption": chart_caption,
         "classes": classes,

@@ -125,6 +125,17 @@ def test_cost_table_reads_the_profile_and_says_not_measured_without_one(tmp_path
     assert bare.by_id("quality-speed-chart") is None
 
 
+def test_cost_section_gives_the_reason_a_run_recorded_for_skipping_its_profile(tmp_path):
+    run_dir = build_run(tmp_path / "skipped", profile=False)
+    results = json.loads((run_dir / "results.json").read_text(encoding="utf-8"))
+    results["profile"] = {"skipped": "teacher has 239M parameters on CPU; measure it with: evalkit bench <x>"}
+    (run_dir / "results.json").write_text(json.dumps(results), encoding="utf-8")
+    _, html, dom = _render(run_dir)
+    text = dom.by_id("cost-not-measured").text()
+    assert text == "Size and speed: not measured \u2014 teacher has 239M parameters on CPU; measure it with: evalkit bench <x>"
+    assert "evalkit bench &lt;x&gt;" in html
+
+
 def test_class_breakdown_matches_pandas_on_the_per_clip_table(built_run, rendered):
     _, _, dom = rendered
     table = pd.read_parquet(built_run / "per_clip.parquet")
