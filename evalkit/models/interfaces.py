@@ -77,7 +77,9 @@ class DecoderSpec:
     """A named decoder: its teacher VAE family and, for students, the Turbo-VAED preset that replaces its decoder.
 
     Compression, latent channels and the frame rule are the values of the released checkpoints; a built
-    teacher derives its own from its config (tiny test configs may differ).
+    teacher derives its own from its config (tiny test configs may differ). ``student_config_file`` holds the
+    student's Turbo-VAED config where it is not an official preset (the shipped demo); ``demo_note`` says why a
+    shipped demonstration model's numbers say nothing about the released models (None for real models).
     """
 
     name: str
@@ -91,6 +93,8 @@ class DecoderSpec:
     pipeline_latents: PipelineLatents
     teacher_unavailable: str | None = None
     reconstruction_latents: str = RECONSTRUCTION_LATENTS
+    student_config_file: str | None = None
+    demo_note: str | None = None
 
     @property
     def student_weights(self) -> str | None:

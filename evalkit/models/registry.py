@@ -1,11 +1,13 @@
 """The decoder registry: named teacher VAEs and Turbo-VAED students bound to them, and ``build_pair``.
 
 A new name registers a :class:`DecoderSpec` in ``DECODERS`` (its ``teacher`` a key of ``TEACHER_FAMILIES``,
-which is open too), so the demo pair and later teachers need no change here.
+which is open too). The demo pair shipped in the package (:mod:`evalkit.models.demo`) is registered on import, so
+``demo`` and ``turbo-demo`` work offline with no weights to fetch.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 
 import torch
 
+from evalkit.models import demo
 from evalkit.models.checkpoint import load_decoder_checkpoint
 from evalkit.models.interfaces import DecoderPair, DecoderSpec, FrameRule, PipelineLatents, StudentDecoder
 from evalkit.models.teachers import (
@@ -93,6 +96,16 @@ DECODERS.register(
 )
 
 
+def _register_demo() -> None:
+    """The shipped demo pair: its teacher family and weight files, then its two decoder names."""
+    demo.register()
+    for spec in demo.decoder_specs():
+        DECODERS.register(spec.name, obj=spec)
+
+
+_register_demo()
+
+
 def _check_choice(what: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise ValueError(f"{what} must be one of {', '.join(choices)}; got {value!r}")
@@ -108,6 +121,17 @@ def _resolve_student(spec: DecoderSpec, student_weights: str | os.PathLike[str] 
     return resolve(spec.student_weights, filename=str(student_weights))
 
 
+def student_config(spec: DecoderSpec) -> dict[str, Any]:
+    """The Turbo-VAED config of ``spec``'s student: its own config file (the shipped demo) or the official preset."""
+    from evalkit.models.turbo_vaed import load_preset
+
+    if spec.student_preset is None:
+        raise ValueError(f"decoder {spec.name!r} has no student")
+    if spec.student_config_file is None:
+        return load_preset(spec.student_preset)
+    return json.loads(Path(spec.student_config_file).read_text(encoding="utf-8"))
+
+
 def build_student(
     spec: DecoderSpec,
     *,
@@ -118,15 +142,13 @@ def build_student(
     dtype: torch.dtype = torch.float32,
     seed: int = 0,
 ) -> tuple[StudentDecoder, dict[str, Any] | None]:
-    """The Turbo-VAED decoder of ``spec`` (preset + ``config`` overrides) and the record of its checkpoint."""
-    from evalkit.models.turbo_vaed import TurboVAEDDecoder, load_preset
+    """The Turbo-VAED decoder of ``spec`` (its config + ``config`` overrides) and the record of its checkpoint."""
+    from evalkit.models.turbo_vaed import TurboVAEDDecoder
 
-    if spec.student_preset is None:
-        raise ValueError(f"decoder {spec.name!r} has no student")
+    cfg = {**student_config(spec), **(config or {})}
     if init == "random" and weights is not None:
         raise ValueError(f"student weights {weights} were given with init='random'; drop one of them")
     resolved = _resolve_student(spec, weights) if init == "pretrained" else None
-    cfg = {**load_preset(spec.student_preset), **(config or {})}
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         decoder = TurboVAEDDecoder.from_config(cfg)
@@ -182,6 +204,7 @@ def build_pair(
     info: dict[str, Any] = {
         "decoder": name,
         "description": spec.description,
+        "demo": spec.demo_note,
         "init": init,
         "posterior": posterior,
         "seed": seed,
@@ -242,12 +265,12 @@ def _weight_status(weight_name: str | None) -> str | None:
         return f"ambiguous: {exc}"
 
 
-def count_student_parameters(preset: str) -> int:
-    """Parameter count of a Turbo-VAED preset, built on the meta device."""
-    from evalkit.models.turbo_vaed import TurboVAEDDecoder, load_preset
+def count_student_parameters(spec: DecoderSpec) -> int:
+    """Parameter count of ``spec``'s Turbo-VAED student, built on the meta device."""
+    from evalkit.models.turbo_vaed import TurboVAEDDecoder
 
     with torch.device("meta"):
-        decoder = TurboVAEDDecoder.from_config(load_preset(preset))
+        decoder = TurboVAEDDecoder.from_config(student_config(spec))
     return sum(p.numel() for p in decoder.parameters())
 
 
@@ -263,7 +286,7 @@ def describe(name: str) -> dict[str, Any]:
         "teacher_decoder_params": teacher_params["decoder"] if teacher_params else None,
         "teacher_total_params": teacher_params["total"] if teacher_params else None,
         "student_preset": spec.student_preset,
-        "student_params": count_student_parameters(spec.student_preset) if spec.student_preset else None,
+        "student_params": count_student_parameters(spec) if spec.student_preset else None,
         "spatial_compression": spec.spatial_compression,
         "temporal_compression": spec.temporal_compression,
         "latent_channels": spec.latent_channels,

@@ -35,7 +35,7 @@ def test_registered_names():
 
 
 def test_unknown_name_lists_choices():
-    with pytest.raises(KeyError, match="unknown decoder 'turbo-foo'; choose one of: cogvideox, hunyuan, ltx"):
+    with pytest.raises(KeyError, match="unknown decoder 'turbo-foo'; choose one of: cogvideox, demo, hunyuan, ltx"):
         build_pair("turbo-foo")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.models.interfaces import DecoderSpec, FrameRule, PipelineLatents
+from evalkit.models.teachers import TEACHER_FAMILIES
 from evalkit.weights import WEIGHTS, WeightSpec
 
 PACKAGE_DIR = Path(str(resources.files(__name__)))
@@ -32,6 +33,7 @@ TEACHER_WEIGHTS = "demo-vae"
 STUDENT_PRESET = "demo"
 STUDENT_WEIGHTS = f"turbo-vaed-{STUDENT_PRESET}"
 DEMO_NOTE = "demonstration models trained by evalkit on three sample clips; not the released Turbo-VAED weights"
+NO_PIPELINE_LATENTS = PipelineLatents(kind="unknown", formula="none: no diffusion model uses these latents")
 
 
 def teacher_config() -> dict[str, Any]:
@@ -70,14 +72,16 @@ def _weight_specs() -> list[WeightSpec]:
     ]
 
 
-def _decoder_specs() -> list[DecoderSpec]:
+def decoder_specs() -> list[DecoderSpec]:
+    """The ``demo`` (teacher only) and ``turbo-demo`` entries of the decoder registry."""
     common = {
         "teacher": "demo",
         "frame_rule": FrameRule(8, 1),
         "spatial_compression": 32,
         "temporal_compression": 8,
         "latent_channels": teacher_config()["latent_channels"],
-        "pipeline_latents": PipelineLatents(kind="unknown", formula="none: no diffusion model uses these latents"),
+        "pipeline_latents": NO_PIPELINE_LATENTS,
+        "demo_note": DEMO_NOTE,
     }
     return [
         DecoderSpec(
@@ -87,19 +91,20 @@ def _decoder_specs() -> list[DecoderSpec]:
             name="turbo-demo",
             description=f"Turbo-VAED student distilled from demo ({DEMO_NOTE})",
             student_preset=STUDENT_PRESET,
+            student_config_file=str(STUDENT_CONFIG_FILE),
             **common,
         ),
     ]
 
 
 def register() -> None:
-    """Add the demo teacher family, weight files and decoder names to the registries (later calls do nothing)."""
-    from evalkit.models.registry import DECODERS
-    from evalkit.models.teachers import TEACHER_FAMILIES
+    """Add the demo teacher family and weight files to their registries (later calls do nothing).
 
-    if "turbo-demo" in DECODERS:
+    :mod:`evalkit.models.registry` calls this when it is imported and adds :func:`decoder_specs` itself, so the
+    ``demo`` and ``turbo-demo`` names are always there and this module never imports the decoder registry.
+    """
+    if "demo" in TEACHER_FAMILIES:
         return
-
     ltx = TEACHER_FAMILIES.get("ltx")
     TEACHER_FAMILIES.register(
         "demo",
@@ -110,10 +115,8 @@ def register() -> None:
             weights=TEACHER_WEIGHTS,
             checkpoint_config=teacher_config(),
             tiny_config={},
-            pipeline_latents=PipelineLatents(kind="unknown", formula="none: no diffusion model uses these latents"),
+            pipeline_latents=NO_PIPELINE_LATENTS,
         ),
     )
     for spec in _weight_specs():
         WEIGHTS.register(spec.name, obj=spec)
-    for spec in _decoder_specs():
-        DECODERS.register(spec.name, obj=spec)
