@@ -74,6 +74,7 @@ def evaluate_checkpoint(config: DistillConfig, checkpoint: Path, student_config:
         seed=config.seed,
         progress=False,
         no_cache=True,
+        profile="off",
     )
     result = run(run_config)
     row = {"step": checkpoint.name.removeprefix("step-"), **headline(result.results or {"metrics": {}})}

@@ -36,6 +36,7 @@ def test_headline_keeps_available_metrics_and_retention():
 def test_student_name_follows_the_teacher_or_the_flag():
     assert student_decoder_name(DistillConfig(teacher="ltx", student="ltx", out="x")) == "turbo-ltx"
     assert student_decoder_name(DistillConfig(teacher="hunyuan", student="ltx", out="x")) == "turbo-hunyuan"
+    assert student_decoder_name(DistillConfig(teacher="demo", student="ltx", out="x")) == "turbo-demo"
     assert student_decoder_name(DistillConfig(teacher="ltx", student="ltx", out="x", eval_decoder="y")) == "y"
     with pytest.raises(ValueError, match="no registered student decoder uses the teacher of 'wan'"):
         student_decoder_name(DistillConfig(teacher="wan", student="ltx", out="x"))
@@ -60,6 +61,7 @@ def test_checkpoint_is_evaluated_through_the_pipeline(monkeypatch, tmp_path):
     assert run_config.student_weights == str(checkpoint / "decoder.safetensors")
     assert run_config.student_config == {"latent_channels": 128}
     assert run_config.out == str(tmp_path / "eval" / "step-000100")
+    assert run_config.profile == "off"  # each checkpoint would otherwise re-measure the cost profile
     assert row["step"] == "000100"
     assert row["psnr/retention"] == 0.95
     with open(tmp_path / "eval_log.csv") as handle:
