@@ -1,8 +1,9 @@
 """Find a weight file: explicit path > local caches (evalkit, torch hub, Hugging Face) > download when online.
 
 Files shipped inside the package (``file:`` URLs, the demo pair) are looked for only where the package holds them
-and are refused when their sha256 differs from the pin. Nothing downloads while ``EVALKIT_OFFLINE=1`` or ``HF_HUB_OFFLINE=1`` is set or the host does not answer within a
-few seconds; a missing file then raises :class:`WeightsUnavailable` naming the file and its fetch command.
+and are refused when their sha256 differs from the pin. Nothing downloads while ``EVALKIT_OFFLINE=1`` or
+``HF_HUB_OFFLINE=1`` is set or the host does not answer within a few seconds; a missing file then raises
+:class:`WeightsUnavailable` naming the file and its fetch command.
 """
 
 from __future__ import annotations
@@ -230,8 +231,7 @@ def unavailable(spec: WeightSpec, reason: str, filename: str | None = None) -> W
     else:
         fix = f"  fetch it with: {spec.fetch_command}   (source: {spec.origin})\n  or pass a local file explicitly."
     return WeightsUnavailable(
-        f"weight file {spec.name!r} ({spec.description}) is not available: {reason}.\n"
-        f"  looked in:\n  {places}\n{fix}"
+        f"weight file {spec.name!r} ({spec.description}) is not available: {reason}.\n  looked in:\n  {places}\n{fix}"
     )
 
 

@@ -23,8 +23,9 @@ class WeightSpec:
     """One weight file (plus the files that must sit beside it, e.g. a diffusers ``config.json``).
 
     Exactly one origin is set: ``repo_id`` (Hugging Face Hub; ``filename=None`` with ``match`` means the file name
-    is discovered by listing the repo) or ``url`` (``file:`` for a file shipped in the package). Content checks: ``sha256`` (known), ``sha256_prefix``
-    (torchvision file names carry the first 8 hex digits) or ``pin_on_first_fetch`` (hash learned on first fetch).
+    is discovered by listing the repo) or ``url`` (``file:`` for a file shipped in the package). Content checks:
+    ``sha256`` (known), ``sha256_prefix`` (torchvision file names carry the first 8 hex digits) or
+    ``pin_on_first_fetch`` (hash learned on first fetch).
     """
 
     name: str

@@ -28,7 +28,8 @@ def isolated_caches(tmp_path, monkeypatch):
 
 def _stored_parameters(path) -> int:
     with safe_open(str(path), "pt") as handle:
-        return sum(math.prod(handle.get_slice(key).get_shape()) for key in handle.keys())
+        names = handle.keys()
+        return sum(math.prod(handle.get_slice(name).get_shape()) for name in names)
 
 
 def test_demo_names_are_registered_by_importing_the_registry():
