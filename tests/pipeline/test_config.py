@@ -32,7 +32,13 @@ def test_bad_values_are_refused_with_choices():
     with pytest.raises(ConfigError, match="max_clips must be a positive integer, got 0"):
         RunConfig(decoder="x", max_clips=0)
     with pytest.raises(ConfigError, match="no decoder given: pass --decoder NAME"):
-        RunConfig().require_decoder()
+        RunConfig(decoder=None).require_decoder()
+
+
+def test_defaults_evaluate_the_shipped_demo_pair_on_the_sample_clips():
+    config = RunConfig()
+    assert (config.decoder, config.dataset, config.init) == ("turbo-demo", "sample", "pretrained")
+    assert config.run_id.startswith("turbo-demo-sample-")
 
 
 def test_run_id_follows_settings_that_change_numbers_only():
