@@ -21,7 +21,7 @@ from evalkit.pipeline.profile_section import CPU_AUTO_MAX_TEACHER_PARAMS
 from evalkit.profile.bench import ONNX_CHOICES
 
 EPILOG = """examples:
-  evalkit run   (the shipped demo pair turbo-demo on the bundled sample clips; offline, about a minute on CPU)
+  evalkit run   (the shipped demo pair turbo-demo on the bundled sample clips: offline, under a minute on 2 CPU cores)
   evalkit run --decoder turbo-ltx --dataset sample --init random --max-clips 3
   evalkit run --decoder turbo-ltx --dataset ucf101 --root /data/UCF-101 --split test --fold 1 \\
       --student-weights ckpt/turbo_ltx.safetensors --metrics psnr,ssim,lpips,fvd --device cuda
