@@ -96,6 +96,7 @@ def report_context(run: RunFiles, title: str | None = None, back_href: str | Non
         "back_href": back_href,
         "lead": lead,
         "random_weights": results["random_weights"],
+        "demo_note": ((results.get("decoders") or {}).get("info") or {}).get("demo") or "",
         "partial": (
             f"{clips.get('evaluated')} of {clips.get('total')} clips processed"
             if results["status"] == "partial"

@@ -29,4 +29,6 @@ def test_default_run_evaluates_the_shipped_demo_pair(tmp_path, capsys):
     # random decoders give student_vs_teacher 11.8 dB and SSIM 0.006 here
     assert psnr == pytest.approx({"teacher": 12.713, "student": 11.968, "student_vs_teacher": 24.440}, abs=0.05)
     assert doc["metrics"]["ssim"]["values"]["student_vs_teacher"]["value"] == pytest.approx(0.808, abs=0.01)
-    assert (out / "report.html").is_file()
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert f'id="demo-banner" role="note">DEMONSTRATION MODELS: {demo.DEMO_NOTE}.' in page
+    assert 'id="random-weights-banner"' not in page
