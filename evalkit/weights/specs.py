@@ -60,7 +60,9 @@ class WeightSpec:
 
     @property
     def fetch_command(self) -> str:
-        """The shell command that downloads this file."""
+        """The shell command that downloads this file (a file shipped in the package comes with a reinstall)."""
+        if self.package_path is not None:
+            return "shipped with evalkit: reinstall it (pip install -e .) to restore the file"
         return f"evalkit weights fetch {self.name}"
 
     @property

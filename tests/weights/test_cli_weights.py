@@ -9,7 +9,9 @@ def test_weights_list_shows_every_file_with_location_and_fetch_command(capsys):
     assert main(["weights", "list"]) == 0
     out = capsys.readouterr().out
     for spec in known_weights():
-        assert f"fetch:    evalkit weights fetch {spec.name}" in out
+        if spec.package_path is None:
+            assert f"fetch:    evalkit weights fetch {spec.name}" in out
+    assert "fetch:    shipped with evalkit: reinstall it (pip install -e .) to restore the file" in out
     assert "i3d-torchscript      missing" in out
     assert "/hub/checkpoints/vgg16-397923af.pth" in out
     assert "(expected: 397923af...)" in out
