@@ -29,7 +29,9 @@ class Registry(Generic[T]):
             raise ValueError(f"{self.kind} registry: at least one name is required")
         for name in names:
             if not isinstance(name, str) or not _NAME.match(name):
-                raise ValueError(f"{self.kind} registry: invalid name {name!r} (lower-case letters, digits, '-', '_', '.')")
+                raise ValueError(
+                    f"{self.kind} registry: invalid name {name!r} (lower-case letters, digits, '-', '_', '.')"
+                )
             if name in self._entries:
                 raise ValueError(f"{self.kind} registry: {name!r} is already registered")
 

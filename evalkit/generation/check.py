@@ -30,8 +30,9 @@ from evalkit.metrics.fvd import FVD
 from evalkit.models.interfaces import DecoderPair
 from evalkit.models.registry import denormalize_pipeline_latents
 from evalkit.pipeline.devices import Placement
+from evalkit.pipeline.metric_entries import per_clip_entry, unavailable_entry
 from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
-from evalkit.results.aggregate import per_clip_metric_result, pooled_metric_result, unavailable_metric_result
+from evalkit.results.aggregate import pooled_metric_result, unavailable_metric_result
 from evalkit.results.atomic import atomic_path
 from evalkit.results.schema import PER_CLIP_BASE_COLUMNS, MetricResult, per_clip_column
 from evalkit.results.stats import DEFAULT_RESAMPLES
@@ -281,26 +282,11 @@ def _metric_entries(
 ) -> dict[str, MetricResult]:
     entries: dict[str, MetricResult] = {}
     for name in options.metrics:
-        spec = METRICS.get(name)
         if name in unavailable:
-            entries[name] = unavailable_metric_result(
-                name,
-                label=spec.label,
-                higher_is_better=spec.higher_is_better,
-                reason=unavailable[name].reason,
-                fetch=unavailable[name].fetch,
-                per_clip=spec.per_clip,
-            )
+            entries[name] = unavailable_entry(name, unavailable[name])
         elif name in per_sample:
-            entries[name] = per_clip_metric_result(
-                name,
-                table,
-                label=spec.label,
-                higher_is_better=spec.higher_is_better,
-                variant=per_sample[name].variant,
-                unit=spec.unit,
-                seed=options.seed,
-                resamples=options.resamples,
+            entries[name] = per_clip_entry(
+                name, table, per_sample[name].variant, seed=options.seed, resamples=options.resamples
             )
         else:
             entries[name] = pooled.result()

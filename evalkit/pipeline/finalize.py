@@ -16,8 +16,9 @@ from evalkit.metrics import METRICS, UnavailableMetric
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
 from evalkit.pipeline.config import RunConfig
+from evalkit.pipeline.metric_entries import per_clip_entry, unavailable_entry
 from evalkit.report.run_report import render_run_report
-from evalkit.results.aggregate import per_clip_metric_result, pooled_metric_result, unavailable_metric_result
+from evalkit.results.aggregate import pooled_metric_result, unavailable_metric_result
 from evalkit.results.atomic import atomic_path
 from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.provenance import provenance
@@ -70,25 +71,9 @@ def metric_entries(
     for name in order:
         spec = METRICS.get(name)
         if name in unavailable:
-            entries[name] = unavailable_metric_result(
-                name,
-                label=spec.label,
-                higher_is_better=spec.higher_is_better,
-                reason=unavailable[name].reason,
-                fetch=unavailable[name].fetch,
-                per_clip=spec.per_clip,
-            )
+            entries[name] = unavailable_entry(name, unavailable[name])
         elif name in per_clip_metrics:
-            entries[name] = per_clip_metric_result(
-                name,
-                table,
-                label=spec.label,
-                higher_is_better=spec.higher_is_better,
-                variant=per_clip_metrics[name].variant,
-                unit=spec.unit,
-                seed=seed,
-                resamples=resamples,
-            )
+            entries[name] = per_clip_entry(name, table, per_clip_metrics[name].variant, seed=seed, resamples=resamples)
         else:
             entries[name] = _pooled_entry(name, spec, pooled[name])
     return entries

@@ -21,8 +21,9 @@ import torch
 from evalkit.data.backends import DecodeError, count_frames, read_video
 from evalkit.data.protocol import ClipProtocol
 from evalkit.metrics.factory import METRICS, MetricOptions, build_metrics
+from evalkit.pipeline.metric_entries import per_clip_entry, unavailable_entry
 from evalkit.report.run_report import render_run_report
-from evalkit.results.aggregate import per_clip_metric_result, pooled_metric_result, unavailable_metric_result
+from evalkit.results.aggregate import pooled_metric_result
 from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.provenance import provenance
 from evalkit.results.schema import PER_CLIP_BASE_COLUMNS, REPORT_FILE, RESULTS_KIND, SCHEMA_VERSION, per_clip_column
@@ -146,25 +147,9 @@ def score_videos(
     for name in metrics:
         spec = METRICS.get(name)
         if name in unavailable:
-            entries[name] = unavailable_metric_result(
-                name,
-                label=spec.label,
-                higher_is_better=spec.higher_is_better,
-                reason=unavailable[name].reason,
-                fetch=unavailable[name].fetch,
-                per_clip=spec.per_clip,
-            )
+            entries[name] = unavailable_entry(name, unavailable[name])
         elif spec.per_clip:
-            entries[name] = per_clip_metric_result(
-                name,
-                table,
-                label=spec.label,
-                higher_is_better=spec.higher_is_better,
-                variant=built[name].variant,
-                unit=spec.unit,
-                seed=seed,
-                resamples=resamples,
-            )
+            entries[name] = per_clip_entry(name, table, built[name].variant, seed=seed, resamples=resamples)
         else:
             computed = built[name].compute()
             entries[name] = pooled_metric_result(
