@@ -239,7 +239,8 @@ def load_teacher(
     if weights_folder is not None:
         if config:
             raise ValueError("teacher_config overrides apply only to random weights; edit the folder's config.json")
-        vae = cls.from_pretrained(weights_folder, torch_dtype=dtype)
+        # low_cpu_mem_usage needs `accelerate` (not a dependency); without it diffusers warns on every load
+        vae = cls.from_pretrained(weights_folder, torch_dtype=dtype, low_cpu_mem_usage=False)
         source = str(weights_folder)
     else:
         with torch.random.fork_rng(devices=[]):
