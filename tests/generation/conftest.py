@@ -20,20 +20,8 @@ from evalkit.generation import (
 from evalkit.metrics import MetricOptions
 from evalkit.models.registry import build_pair
 from tests.metrics.fake_i3d import save_scripted
+from tests.tiny_ltx_pair import TINY_STUDENT, TINY_TEACHER
 
-TINY_TEACHER = {
-    "block_out_channels": [8, 8, 8, 8],
-    "decoder_block_out_channels": [8, 8, 8, 8],
-    "layers_per_block": [1, 1, 1, 1, 1],
-    "decoder_layers_per_block": [1, 1, 1, 1, 1],
-    "latent_channels": 8,
-}
-TINY_STUDENT = {
-    "decoder_block_out_channels": [16, 16, 16, 16],
-    "decoder_layers_per_block": [1, 1, 1, 1, 1],
-    "latent_channels": 8,
-    "aligned_feature_projection_dim": [[16, 16]],
-}
 PROMPTS = (PromptSample("000-s0", "a cat runs on the beach", 0), PromptSample("001-s1", "a red car in the snow", 1))
 SETTINGS = GenerationSettings(
     num_frames=9, height=64, width=64, num_inference_steps=2, guidance_scale=3.0, extra={"max_sequence_length": 16}

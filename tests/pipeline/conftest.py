@@ -10,20 +10,8 @@ import pytest
 from evalkit.models.teachers import TeacherVAE
 from evalkit.pipeline import RunConfig
 from tests.metrics.fake_i3d import save_scripted
+from tests.tiny_ltx_pair import TINY_STUDENT, TINY_TEACHER
 
-TINY_TEACHER = {
-    "block_out_channels": [8, 8, 8, 8],
-    "decoder_block_out_channels": [8, 8, 8, 8],
-    "layers_per_block": [1, 1, 1, 1, 1],
-    "decoder_layers_per_block": [1, 1, 1, 1, 1],
-    "latent_channels": 8,
-}
-TINY_STUDENT = {
-    "decoder_block_out_channels": [16, 16, 16, 16],
-    "decoder_layers_per_block": [1, 1, 1, 1, 1],
-    "latent_channels": 8,
-    "aligned_feature_projection_dim": [[16, 16]],
-}
 VALUE_COLUMNS = ["psnr.teacher", "psnr.student", "psnr.student_vs_teacher", "ssim.teacher", "ssim.student"]
 
 

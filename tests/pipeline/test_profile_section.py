@@ -15,7 +15,7 @@ from evalkit.pipeline import ConfigError, RunConfig, build_config, run
 from evalkit.pipeline.runner import RunResult
 from evalkit.report.cost import cost_view
 from evalkit.results.io import read_results
-from tests.pipeline.conftest import TINY_STUDENT, TINY_TEACHER
+from tests.tiny_ltx_pair import TINY_STUDENT, TINY_TEACHER
 
 BENCH_COMMAND = (
     "evalkit bench --decoder turbo-ltx --init random --resolution 32 --frames 9 --device cpu "

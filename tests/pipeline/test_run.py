@@ -16,7 +16,8 @@ from evalkit.models.interfaces import StudentDecoder
 from evalkit.pipeline import run
 from evalkit.report.samples import read_samples
 from evalkit.results.io import read_results
-from tests.pipeline.conftest import TINY_STUDENT, VALUE_COLUMNS, values
+from tests.pipeline.conftest import VALUE_COLUMNS, values
+from tests.tiny_ltx_pair import TINY_STUDENT
 
 
 def _toml(path, settings: dict) -> str:
