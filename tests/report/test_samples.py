@@ -34,3 +34,19 @@ def test_bad_samples_are_refused_with_the_file_named(tmp_path):
     np.savez(tmp_path / SAMPLES_DIR / "000.npz", clip_id=np.array("c"), ground_truth=_clip())
     with pytest.raises(ValueError, match=r"000.npz: sample file lacks teacher, student; re-run `evalkit run`"):
         read_samples(tmp_path)
+
+
+def test_samples_are_deflated_npz_files_that_numpy_reads(tmp_path):
+    import zipfile
+
+    smooth = np.broadcast_to(np.arange(12, dtype=np.uint8)[None, None, :, None], (5, 8, 12, 3)).copy()
+    path = write_sample(tmp_path, 0, "c", smooth, smooth, smooth)
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        assert sorted(m.filename for m in members) == ["clip_id.npy", "ground_truth.npy", "student.npy", "teacher.npy"]
+        frames = next(m for m in members if m.filename == "ground_truth.npy")
+        assert frames.compress_type == zipfile.ZIP_DEFLATED
+        assert frames.compress_size < frames.file_size
+    with np.load(path, allow_pickle=False) as data:
+        np.testing.assert_array_equal(data["teacher"], smooth)
+        assert str(data["clip_id"]) == "c"
