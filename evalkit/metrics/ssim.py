@@ -1,8 +1,9 @@
 """SSIM per frame (Gaussian window 11, sigma 1.5, K1 0.01, K2 0.03, data range 1), RGB channels averaged.
 
 Two labelled variants share one SSIM map, computed as torchmetrics' ``structural_similarity_index_measure``
-does (reflect padding, clamped variances) but with the 11x11 Gaussian applied as two 1-D passes, each a
-product with a banded matrix: BLAS matrix products beat the grouped 2-D convolution 1.3-2.3x on CPU, and the
+does (reflect padding, clamped variances) but with the 11x11 Gaussian applied as two separable 1-D passes,
+each a sum of 11 shifted, weighted slices. On CPU that is 1.5-1.8x faster than a product with a banded
+matrix (which multiplies mostly zeros) and several times faster than the grouped 2-D convolution; the
 per-frame values agree with torchmetrics to 3e-7 (float32 summation order).
 
 * ``"wang"`` (default): the map's 5-pixel border is cropped before averaging, so only windows lying fully
@@ -32,24 +33,27 @@ K2 = 0.03
 BORDER = (KERNEL_SIZE - 1) // 2
 
 
-@lru_cache(maxsize=16)
-def _gaussian_band(size: int, device: torch.device) -> torch.Tensor:
-    """``(size, size - 10)`` float32 matrix whose product with a row of ``size`` pixels is its valid 1-D blur."""
+@lru_cache(maxsize=1)
+def _gaussian_taps() -> tuple[float, ...]:
+    """The 11 normalised Gaussian weights (sigma 1.5), computed in float32 as torchmetrics does."""
     offsets = torch.arange((1 - KERNEL_SIZE) / 2, (1 + KERNEL_SIZE) / 2, 1, dtype=torch.float32)
     taps = torch.exp(-((offsets / SIGMA) ** 2) / 2)
-    taps = taps / taps.sum()
-    outputs = size - KERNEL_SIZE + 1
-    band = torch.zeros(size, outputs, dtype=torch.float32)
-    columns = torch.arange(outputs)
-    for tap in range(KERNEL_SIZE):
-        band[columns + tap, columns] = taps[tap]
-    return band.to(device)
+    return tuple(float(tap) for tap in taps / taps.sum())
+
+
+def _blur_axis(maps: torch.Tensor, dim: int) -> torch.Tensor:
+    """Valid 1-D Gaussian blur along ``dim``: the weighted sum of 11 shifted slices."""
+    taps = _gaussian_taps()
+    outputs = maps.shape[dim] - KERNEL_SIZE + 1
+    blurred = maps.narrow(dim, 0, outputs) * taps[0]
+    for offset in range(1, KERNEL_SIZE):
+        blurred.add_(maps.narrow(dim, offset, outputs), alpha=taps[offset])
+    return blurred
 
 
 def _blur(maps: torch.Tensor) -> torch.Tensor:
-    """Valid 11x11 Gaussian blur of the last two axes, as a column pass then a row pass."""
-    height, width = maps.shape[-2:]
-    return _gaussian_band(height, maps.device).T @ (maps @ _gaussian_band(width, maps.device))
+    """Valid 11x11 Gaussian blur of the last two axes, as a row pass then a column pass."""
+    return _blur_axis(_blur_axis(maps, -1), -2)
 
 
 def ssim(reference: torch.Tensor, candidate: torch.Tensor, variant: str = "wang") -> torch.Tensor:
