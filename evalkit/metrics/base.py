@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 import torch
 
 STATE_VERSION = 1
+CPU_CHUNK_PIXELS = 2**17  # frame pixels per metric call on CPU (see FrameAveragedMetric.chunk_frames)
+ACCELERATOR_FRAME_BATCH = 32
 
 
 def check_clip_pair(reference: torch.Tensor, candidate: torch.Tensor, clip_ids: Sequence[str]) -> list[str]:
@@ -38,11 +40,15 @@ def check_clip_pair(reference: torch.Tensor, candidate: torch.Tensor, clip_ids: 
     return ids
 
 
+def channels_first_frames(clips: torch.Tensor) -> torch.Tensor:
+    """uint8 clips ``(B, T, H, W, 3)`` as frames ``(B*T, 3, H, W)``, still uint8."""
+    batch, frames, height, width, _ = clips.shape
+    return clips.permute(0, 1, 4, 2, 3).reshape(batch * frames, 3, height, width)
+
+
 def to_unit_frames(clips: torch.Tensor, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """Map uint8 clips ``(B, T, H, W, 3)`` to float frames ``(B*T, 3, H, W)`` in [0, 1] (the one x/255)."""
-    batch, frames, height, width, _ = clips.shape
-    unit = clips.to(dtype) / 255.0
-    return unit.permute(0, 1, 4, 2, 3).reshape(batch * frames, 3, height, width)
+    return channels_first_frames(clips).to(dtype) / 255.0
 
 
 def check_state_header(state: dict[str, Any], name: str, variant: dict[str, Any]) -> None:
@@ -60,13 +66,15 @@ class FrameAveragedMetric(ABC):
 
     Subclasses implement ``_frame_values(reference, candidate)`` on float frames ``(N, 3, H, W)`` in [0, 1]
     returning ``{"score": (N,), ...}``; extra keys are summed per clip too (PSNR keeps the MSE this way).
+    ``frame_batch`` fixes the frames per call; None chooses by device (:meth:`chunk_frames`).
     """
 
     name: ClassVar[str]
     higher_is_better: ClassVar[bool]
+    unit_dtype: ClassVar[torch.dtype] = torch.float32
 
-    def __init__(self, device: str | torch.device = "cpu", frame_batch: int = 32) -> None:
-        if frame_batch < 1:
+    def __init__(self, device: str | torch.device = "cpu", frame_batch: int | None = None) -> None:
+        if frame_batch is not None and frame_batch < 1:
             raise ValueError(f"frame_batch must be >= 1, got {frame_batch}")
         self.device = torch.device(device)
         self.frame_batch = frame_batch
@@ -82,7 +90,17 @@ class FrameAveragedMetric(ABC):
         """Per-frame values for float frames ``(N, 3, H, W)`` in [0, 1]; must include ``"score"``."""
 
     def _unit_frames(self, clips: torch.Tensor) -> torch.Tensor:
-        return to_unit_frames(clips.to(self.device))
+        return to_unit_frames(clips.to(self.device), self.unit_dtype)
+
+    def chunk_frames(self, height: int, width: int) -> int:
+        """Frames per ``_frame_values`` call: ``frame_batch`` when set; else 32 on an accelerator, and on CPU
+        as many frames as hold :data:`CPU_CHUNK_PIXELS` pixels, so the working set stays in the CPU cache
+        (SSIM at 256x256 ran 3.9 ms per frame in chunks of 2 frames and 15 ms in chunks of 32)."""
+        if self.frame_batch is not None:
+            return self.frame_batch
+        if self.device.type != "cpu":
+            return ACCELERATOR_FRAME_BATCH
+        return max(1, CPU_CHUNK_PIXELS // (height * width))
 
     @torch.no_grad()
     def update(self, reference: torch.Tensor, candidate: torch.Tensor, clip_ids: Sequence[str]) -> None:
@@ -90,10 +108,15 @@ class FrameAveragedMetric(ABC):
         ids = check_clip_pair(reference, candidate, clip_ids)
         self._check_new(ids)
         num_clips, num_frames = reference.shape[:2]
-        ref_frames, cand_frames = self._unit_frames(reference), self._unit_frames(candidate)
+        ref_frames, cand_frames = channels_first_frames(reference), channels_first_frames(candidate)
+        step = self.chunk_frames(*ref_frames.shape[-2:])
+
+        def unit(frames: torch.Tensor) -> torch.Tensor:  # per chunk, so the float copies stay small
+            return frames.to(self.device, self.unit_dtype) / 255.0
+
         chunks = [
-            self._frame_values(ref_frames[i : i + self.frame_batch], cand_frames[i : i + self.frame_batch])
-            for i in range(0, ref_frames.shape[0], self.frame_batch)
+            self._frame_values(unit(ref_frames[i : i + step]), unit(cand_frames[i : i + step]))
+            for i in range(0, ref_frames.shape[0], step)
         ]
         per_frame = {key: torch.cat([chunk[key] for chunk in chunks]) for key in chunks[0]}
         self._store(ids, {key: values.reshape(num_clips, num_frames) for key, values in per_frame.items()})

@@ -56,7 +56,8 @@ class MetricOptions:
         fvd_detector: explicit path of ``i3d_torchscript.pt`` (used even if its hash differs from the pin).
         fvd_bootstrap: keep per-clip FVD features so a bootstrap CI can be computed (expensive).
         allow_download: passed to ``evalkit.weights.resolve``.
-        frame_batch: frames per SSIM/LPIPS call; clip_batch: clips per I3D call.
+        frame_batch: frames per PSNR/SSIM/LPIPS call (None: by device, see ``FrameAveragedMetric.chunk_frames``).
+        clip_batch: clips per I3D call.
     """
 
     device: str = "cpu"
@@ -67,7 +68,7 @@ class MetricOptions:
     fvd_detector: str | None = None
     fvd_bootstrap: bool = False
     allow_download: bool | None = None
-    frame_batch: int = 32
+    frame_batch: int | None = None
     clip_batch: int = 4
 
     def to_dict(self) -> dict[str, Any]:

@@ -86,7 +86,7 @@ class LPIPS(FrameAveragedMetric):
         net: str = "alex",
         backbone_sha256: str | None = None,
         device: str | torch.device = "cpu",
-        frame_batch: int = 32,
+        frame_batch: int | None = None,
     ) -> None:
         super().__init__(device=device, frame_batch=frame_batch)
         self.net = net

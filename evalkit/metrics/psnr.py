@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from evalkit.metrics.base import FrameAveragedMetric, to_unit_frames
+from evalkit.metrics.base import FrameAveragedMetric
 
 PSNR_CAP_DB = 100.0
 MSE_FLOOR = 10.0 ** (-PSNR_CAP_DB / 10.0)
@@ -43,6 +43,7 @@ class PSNR(FrameAveragedMetric):
 
     name: ClassVar[str] = "psnr"
     higher_is_better: ClassVar[bool] = True
+    unit_dtype: ClassVar[torch.dtype] = torch.float64
 
     @property
     def variant(self) -> dict[str, Any]:
@@ -53,9 +54,6 @@ class PSNR(FrameAveragedMetric):
             "cap_db": PSNR_CAP_DB,
             "aggregation": "per-frame PSNR, mean per clip, mean over clips",
         }
-
-    def _unit_frames(self, clips: torch.Tensor) -> torch.Tensor:
-        return to_unit_frames(clips.to(self.device), dtype=torch.float64)
 
     def _frame_values(self, reference: torch.Tensor, candidate: torch.Tensor) -> dict[str, torch.Tensor]:
         mse = frame_mse(reference, candidate)

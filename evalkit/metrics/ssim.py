@@ -83,7 +83,9 @@ class SSIM(FrameAveragedMetric):
     name: ClassVar[str] = "ssim"
     higher_is_better: ClassVar[bool] = True
 
-    def __init__(self, variant: str = "wang", device: str | torch.device = "cpu", frame_batch: int = 32) -> None:
+    def __init__(
+        self, variant: str = "wang", device: str | torch.device = "cpu", frame_batch: int | None = None
+    ) -> None:
         if variant not in SSIM_VARIANTS:
             raise ValueError(f"unknown SSIM variant {variant!r}; choose one of: {', '.join(SSIM_VARIANTS)}")
         super().__init__(device=device, frame_batch=frame_batch)

@@ -87,3 +87,24 @@ def test_three_way_scores_each_comparison_in_order():
     teacher_only = ThreeWay(PSNR(), teacher_only=True)
     with pytest.raises(ValueError, match="psnr: student clips are not expected"):
         teacher_only.update(truth, teacher, student, ids)
+
+
+def test_frames_per_call_follow_the_cpu_cache_budget_unless_fixed():
+    from evalkit.metrics.base import CPU_CHUNK_PIXELS
+
+    assert CPU_CHUNK_PIXELS == 2**17
+    auto = SSIM("wang")
+    assert [auto.chunk_frames(side, side) for side in (64, 128, 256, 1024)] == [32, 8, 2, 1]
+    assert SSIM("wang", frame_batch=5).chunk_frames(256, 256) == 5
+    assert SSIM("wang", device="meta").chunk_frames(256, 256) == 32
+    with pytest.raises(ValueError, match="frame_batch must be >= 1, got 0"):
+        PSNR(frame_batch=0)
+
+
+def test_automatic_chunks_give_the_single_frame_values():
+    reference, candidate, ids = random_clip_pairs(2, frames=9, size=(128, 128), seed=4)
+    auto, single = SSIM("wang"), SSIM("wang", frame_batch=1)
+    auto.update(reference, candidate, ids)
+    single.update(reference, candidate, ids)
+    assert auto.chunk_frames(128, 128) == 8  # 18 frames: calls of 8, 8 and 2
+    assert auto.per_clip() == pytest.approx(single.per_clip(), abs=1e-7)  # float32 sums differ by batch
