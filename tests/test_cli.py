@@ -1,3 +1,5 @@
+import pytest
+
 from evalkit import __version__
 from evalkit.cli import build_parser, main
 
@@ -9,8 +11,7 @@ def test_bare_call_prints_help(capsys):
 
 def test_version_flag(capsys):
     parser = build_parser()
-    try:
+    with pytest.raises(SystemExit) as exited:
         parser.parse_args(["--version"])
-    except SystemExit as exc:
-        assert exc.code == 0
+    assert exited.value.code == 0
     assert __version__ in capsys.readouterr().out

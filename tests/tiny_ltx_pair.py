@@ -1,4 +1,4 @@
-"""Tiny random turbo-ltx teacher/student configs shared by the pipeline and generation tests (same 8-channel latents)."""
+"""Tiny random turbo-ltx teacher/student configs shared by the pipeline and generation tests (8-channel latents)."""
 
 TINY_TEACHER = {
     "block_out_channels": [8, 8, 8, 8],

@@ -185,7 +185,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Build the config from the flags and train; settings errors exit with 2 and a message."""
-    from evalkit.distill.losses import PerceptualUnavailable
+    from evalkit.distill.losses import PerceptualUnavailableError
     from evalkit.distill.trainer import distill
     from evalkit.weights import WeightsUnavailable
 
@@ -193,7 +193,7 @@ def handle(args: argparse.Namespace) -> int:
     try:
         config = DistillConfig(**settings)
         result = distill(config, resume=args.resume)
-    except (ValueError, FileNotFoundError, WeightsUnavailable, PerceptualUnavailable) as exc:
+    except (ValueError, FileNotFoundError, WeightsUnavailable, PerceptualUnavailableError) as exc:
         print(f"evalkit distill: {exc}", file=sys.stderr)
         return 2
     print(json.dumps({"step": result.step, "checkpoint": str(result.checkpoint)}, indent=2))

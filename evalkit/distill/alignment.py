@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import torch
-import torch.nn.functional as F
 from torch import nn
+from torch.nn import functional
 
 from evalkit.models.turbo_vaed import ProjectionHeads
 
@@ -20,7 +20,7 @@ def pixel_shuffle_frames(x: torch.Tensor) -> torch.Tensor:
     """``(B, 4C, T, H, W) -> (B, C, T, 2H, 2W)``: a 2-D pixel shuffle by 2 on every frame (c·4 + i·2 + j)."""
     batch, channels, frames, height, width = x.shape
     flat = x.permute(0, 2, 1, 3, 4).reshape(batch * frames, channels, height, width)
-    out = F.pixel_shuffle(flat, 2)
+    out = functional.pixel_shuffle(flat, 2)
     return out.reshape(batch, frames, channels // 4, 2 * height, 2 * width).permute(0, 2, 1, 3, 4)
 
 
@@ -69,7 +69,7 @@ class FeatureAlignmentLoss(nn.Module):
         for head, name in zip(self.heads, self.heads.feature_names, strict=True):
             target = teacher[name].detach()
             projected = to_teacher_layout(head(student[name]), target.shape, name)
-            losses[name] = F.mse_loss(projected.float(), target.float())
+            losses[name] = functional.mse_loss(projected.float(), target.float())
         return losses
 
     def forward(self, student: Mapping[str, torch.Tensor], teacher: Mapping[str, torch.Tensor]) -> torch.Tensor:

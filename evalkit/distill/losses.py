@@ -20,18 +20,18 @@ from evalkit.weights import WeightsUnavailable, resolve
 PERCEPTUAL_NET = "vgg"
 
 
-class PerceptualUnavailable(RuntimeError):
+class PerceptualUnavailableError(RuntimeError):
     """The LPIPS backbone weights are missing; the message says how to fetch them or how to train without."""
 
 
 def build_perceptual_network(weights: str | os.PathLike[str] | None = None) -> nn.Module:
-    """The frozen LPIPS(VGG) network with its real backbone, or :class:`PerceptualUnavailable`."""
+    """The frozen LPIPS(VGG) network with its real backbone, or :class:`PerceptualUnavailableError`."""
     from evalkit.metrics.lpips import BACKBONE_WEIGHTS, build_lpips_network
 
     try:
         resolved = resolve(BACKBONE_WEIGHTS[PERCEPTUAL_NET], path=weights)
     except WeightsUnavailable as exc:
-        raise PerceptualUnavailable(
+        raise PerceptualUnavailableError(
             f"the LPIPS perceptual loss needs the real VGG16 backbone and it is not available: {exc}\n"
             "Fetch it (evalkit weights fetch lpips-vgg) or pass --perceptual-weights PATH; or train without the "
             "perceptual term with --no-perceptual (L1 + feature alignment only)."

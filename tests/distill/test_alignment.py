@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-import torch.nn.functional as F
+from torch.nn import functional
 
 from evalkit.distill.alignment import FeatureAlignmentLoss, pixel_shuffle_frames, to_teacher_layout, unpack_ltx_order
 from evalkit.models.turbo_vaed import ProjectionHeads
@@ -14,7 +14,7 @@ torch.manual_seed(0)
 
 def test_pixel_shuffle_frames_equals_per_frame_pixel_shuffle():
     x = torch.randn(2, 8, 3, 4, 5)
-    expected = torch.stack([F.pixel_shuffle(x[:, :, t], 2) for t in range(3)], dim=2)
+    expected = torch.stack([functional.pixel_shuffle(x[:, :, t], 2) for t in range(3)], dim=2)
     assert torch.equal(pixel_shuffle_frames(x), expected)
 
 
@@ -61,5 +61,5 @@ def test_alignment_loss_is_the_mse_after_projection():
     loss = FeatureAlignmentLoss(heads)
     student = {"up_block_1": torch.randn(1, 3, 2, 2, 2)}
     teacher = {"up_block_1": torch.randn(1, 2, 2, 4, 4)}
-    expected = F.mse_loss(pixel_shuffle_frames(heads[0](student["up_block_1"])), teacher["up_block_1"])
+    expected = functional.mse_loss(pixel_shuffle_frames(heads[0](student["up_block_1"])), teacher["up_block_1"])
     assert torch.allclose(loss(student, teacher), expected)

@@ -132,7 +132,9 @@ def test_cost_section_gives_the_reason_a_run_recorded_for_skipping_its_profile(t
     (run_dir / "results.json").write_text(json.dumps(results), encoding="utf-8")
     _, html, dom = _render(run_dir)
     text = dom.by_id("cost-not-measured").text()
-    assert text == "Size and speed: not measured \u2014 teacher has 239M parameters on CPU; measure it with: evalkit bench <x>"
+    assert text == (
+        "Size and speed: not measured \u2014 teacher has 239M parameters on CPU; measure it with: evalkit bench <x>"
+    )
     assert "evalkit bench &lt;x&gt;" in html
 
 
