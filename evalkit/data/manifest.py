@@ -18,6 +18,7 @@ from typing import Any
 
 from evalkit.data.adapters import DATASETS
 from evalkit.data.backends import DecodeError, count_frames, resolve_backend
+from evalkit.data.frame_counts import FrameCountMemo
 from evalkit.data.protocol import ClipProtocol
 from evalkit.data.records import ClipRecord, SkippedClip, VideoEntry
 
@@ -157,6 +158,7 @@ def build_manifest(
     max_clips: int | None = None,
     stratified: bool = False,
     backend: str = "auto",
+    frame_counts: FrameCountMemo | None = None,
     **options: Any,
 ) -> ClipManifest:
     """List a dataset split, count each video's frames (packet index, no decoding) and cut clips by ``protocol``.
@@ -169,6 +171,7 @@ def build_manifest(
         max_clips: keep a deterministic subset of this many listed videos (see :func:`select_subset`).
         stratified: draw the subset round-robin over classes instead of in clip-id order.
         backend: decode backend used to count frames (``auto``, ``decord``, ``pyav``, ``torchcodec``).
+        frame_counts: remembers frame counts between builds (saved before returning); None counts every file.
         **options: adapter options (see ``evalkit datasets show NAME``).
 
     Raises:
@@ -188,7 +191,7 @@ def build_manifest(
             skipped.append(SkippedClip(entry.clip_id, entry.source, "missing file"))
             continue
         try:
-            num_available = count_frames(path, backend)
+            num_available = frame_counts.count(path, backend) if frame_counts else count_frames(path, backend)
         except DecodeError as exc:
             skipped.append(SkippedClip(entry.clip_id, entry.source, exc.reason))
             continue
@@ -197,6 +200,8 @@ def build_manifest(
             skipped.append(SkippedClip(entry.clip_id, entry.source, protocol.too_short_reason(num_available)))
             continue
         clips.append(ClipRecord(entry.clip_id, entry.source, tuple(indices), entry.label))
+    if frame_counts is not None:
+        frame_counts.save()
     if skipped:
         logger.warning(
             "%s: %d of %d clips skipped (%s)",

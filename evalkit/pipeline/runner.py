@@ -21,6 +21,7 @@ import torch
 from tqdm import tqdm
 
 from evalkit.data import DATASETS, ClipDataset, ClipProtocol, build_manifest
+from evalkit.data.frame_counts import FrameCountMemo
 from evalkit.metrics import METRICS, MetricOptions, build_metrics
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.registry import DECODERS, build_pair
@@ -45,6 +46,8 @@ from evalkit.pipeline.sharding import barrier, gather, init_ranks, rank_device, 
 from evalkit.pipeline.teacher_cache import TeacherCache, state_dict_sha256
 
 logger = logging.getLogger(__name__)
+
+FRAME_COUNTS_FILE = "frame_counts.json"  # in the cache folder, beside the teacher namespaces
 
 
 @dataclass
@@ -103,8 +106,15 @@ def run(config: RunConfig) -> RunResult:
         student_config=config.student_config,
     )
     _check_pair(pair, protocol)
+    cache = None if config.no_cache else DiskCache(config.cache_dir, max_bytes=int(config.cache_max_gb * GIB))
     manifest = build_manifest(
-        config.dataset, config.root, protocol, split=config.split, fold=config.fold, max_clips=config.max_clips
+        config.dataset,
+        config.root,
+        protocol,
+        split=config.split,
+        fold=config.fold,
+        max_clips=config.max_clips,
+        frame_counts=FrameCountMemo(cache.root / FRAME_COUNTS_FILE) if cache is not None else None,
     )
     offload = should_offload(config.offload, device, pair.teacher, pair.student)
     placement = Placement(device, offload)
@@ -141,7 +151,6 @@ def run(config: RunConfig) -> RunResult:
         logger.warning("resuming %s: %d of %d clips already done", run_dir, len(past.records), len(manifest.clips))
 
     teacher_sha = state_dict_sha256(pair.teacher)
-    cache = None if config.no_cache else DiskCache(config.cache_dir, max_bytes=int(config.cache_max_gb * GIB))
     teacher_cache = None
     if cache is not None:
         teacher_cache = TeacherCache(

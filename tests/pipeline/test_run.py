@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -105,6 +106,10 @@ def test_teacher_psnr_matches_numpy_on_cached_frames(tiny_config):
         assert table.loc[clip_id, "psnr.teacher"] == pytest.approx(expected, rel=1e-9)
 
 
+def _counted_again(path, backend):
+    raise AssertionError(f"{path}: frames counted again although the file is unchanged")
+
+
 def test_warm_cache_skips_teacher_with_identical_numbers(tiny_config, tmp_path, teacher_calls, monkeypatch):
     detector_clips = []
     features = FVD.features
@@ -114,6 +119,8 @@ def test_warm_cache_skips_teacher_with_identical_numbers(tiny_config, tmp_path, 
     assert detector_clips == [2, 2, 2]  # ground truth, teacher, student
     teacher_calls.update(encode=0, decode=0)
     detector_clips.clear()
+    assert (Path(tiny_config().cache_dir) / "frame_counts.json").exists()
+    monkeypatch.setattr("evalkit.data.frame_counts.count_frames", _counted_again)
     new_student = {**TINY_STUDENT, "decoder_block_out_channels": [16, 16, 16, 32]}
     warm_same = run(tiny_config(out=str(tmp_path / "warm")))
     warm_new = run(tiny_config(out=str(tmp_path / "new-student"), student_config=new_student))
