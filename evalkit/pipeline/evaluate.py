@@ -3,7 +3,9 @@
 Clips arrive with ground-truth frames (cache miss) or with the cached teacher entry (hit). Misses are
 encoded and decoded by the teacher; every clip's latent is decoded by the student; both outputs are
 quantised to uint8 the same way, then scored. A clip whose decoder output is NaN/Inf is marked failed with
-the stage and reason, and the rest of the batch goes on.
+the stage and reason, and the rest of the batch goes on. A decoder call that runs out of memory is retried
+in halves, and the smaller batch is kept for the rest of the run; a clip that does not fit even alone fails
+with the reason and what to change.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +71,7 @@ class BatchEvaluator:
         posterior_seed: seed of per-clip posterior samples (``posterior="sample"`` only).
         rank: recorded in every record.
         samples: saves the report's sample clips (None: keep none).
+        batch_limit: most clips per decoder call; lowered (and kept) when a call runs out of memory.
     """
 
     def __init__(
@@ -82,8 +85,11 @@ class BatchEvaluator:
         posterior_seed: int,
         rank: int = 0,
         samples: SampleKeeper | None = None,
+        batch_limit: int | None = None,
     ) -> None:
         self.pair = pair
+        self.batch_limit = batch_limit
+        self.out_of_memory_events = 0
         self.per_clip_metrics = per_clip_metrics
         self.pooled = pooled
         self.placement = placement
@@ -108,12 +114,12 @@ class BatchEvaluator:
                 live.append(_Live(item.clip, item.frames))
         misses = [clip for clip in live if clip.cached is None]
         for group in _same_shape(misses):
-            for clip, reason in self._run_teacher(group):
+            for clip, reason in self._in_memory(group, self._run_teacher, "teacher"):
                 records[clip.clip.clip_id] = self._failed(clip.clip, "teacher", reason)
         live = [clip for clip in live if clip.clip.clip_id not in records]
         if self.pair.student is not None:
             for group in _same_shape(live, key=lambda clip: tuple(clip.latent.shape)):
-                for clip, reason in self._run_student(group):
+                for clip, reason in self._in_memory(group, self._run_student, "student"):
                     records[clip.clip.clip_id] = self._failed(clip.clip, "student", reason)
             live = [clip for clip in live if clip.clip.clip_id not in records]
         started = time.perf_counter()
@@ -131,6 +137,39 @@ class BatchEvaluator:
                 "teacher_cache": "hit" if clip.cached is not None else "miss",
             }
         return [records[item.clip.clip_id] for item in batch]
+
+    def _in_memory(
+        self, group: list[_Live], work: Callable[[list[_Live]], list[tuple[_Live, str]]], decoder: str
+    ) -> list[tuple[_Live, str]]:
+        """``work`` on ``group`` in calls of at most ``batch_limit`` clips; when a call runs out of memory, the
+        limit is halved for the rest of the run and the call's clips are retried in two halves."""
+        failed: list[tuple[_Live, str]] = []
+        pending = deque([group])
+        while pending:
+            chunk = pending.popleft()
+            limit = self.batch_limit or len(chunk)
+            if len(chunk) > limit:
+                pending.extendleft(reversed([chunk[i : i + limit] for i in range(0, len(chunk), limit)]))
+                continue
+            try:
+                failed.extend(work(chunk))
+            except torch.OutOfMemoryError as exc:
+                self.out_of_memory_events += 1
+                _release_memory(self.placement.device)
+                message = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of memory"
+                if len(chunk) == 1:
+                    failed.append((chunk[0], _alone_too_big(decoder, message)))
+                    continue
+                self.batch_limit = len(chunk) // 2
+                logger.warning(
+                    "%s decoder ran out of memory with %d clips (%s); continuing with %d clips per call",
+                    decoder,
+                    len(chunk),
+                    message,
+                    self.batch_limit,
+                )
+                pending.extendleft([chunk[: self.batch_limit], chunk[self.batch_limit :]][::-1])
+        return failed
 
     def _run_teacher(self, group: list[_Live]) -> list[tuple[_Live, str]]:
         teacher = self.pair.teacher
@@ -252,6 +291,19 @@ class BatchEvaluator:
     def _failed(self, clip: ClipRecord, stage: str, reason: str) -> dict[str, Any]:
         logger.warning("clip %s failed at %s: %s", clip.clip_id, stage, reason)
         return {**self._record(clip, "failed", stage, reason), "values": {}, "teacher_cache": None}
+
+
+def _release_memory(device: torch.device) -> None:
+    """Return cached blocks to the GPU after an out-of-memory error (nothing to do on the CPU)."""
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+
+
+def _alone_too_big(decoder: str, message: str) -> str:
+    return (
+        f"{decoder} decoder ran out of memory on this clip alone ({message}); "
+        "try --offload always, a smaller --resolution or fewer --num-frames"
+    )
 
 
 def _per_clip(metric: Any, reference: torch.Tensor, candidate: torch.Tensor, ids: list[str]) -> dict[str, float]:

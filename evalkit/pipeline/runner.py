@@ -170,6 +170,7 @@ def run(config: RunConfig) -> RunResult:
             },
         )
     pooled = {name: ThreeWay(template, teacher_only=teacher_only) for name, template in pooled_templates.items()}
+    batch_size = resolve_batch_size(config.batch_size, device.type)
     evaluator = BatchEvaluator(
         pair,
         per_clip_metrics,
@@ -180,8 +181,8 @@ def run(config: RunConfig) -> RunResult:
         posterior_seed=config.seed,
         rank=context.rank,
         samples=SampleKeeper(run_dir, manifest.clips),
+        batch_limit=batch_size,
     )
-    batch_size = resolve_batch_size(config.batch_size, device.type)
     journal = ClipJournal(run_dir, session=past.sessions, rank=context.rank)
     dataset = ClipDataset(manifest)
     records: list[dict[str, Any]] = []
@@ -219,6 +220,7 @@ def run(config: RunConfig) -> RunResult:
         "pooled": {name: tw.state_dict() for name, tw in pooled.items()},
         "wall_s": session_wall,
         "stage_s": session_stage_s,
+        "out_of_memory": {"events": evaluator.out_of_memory_events, "batch_limit": evaluator.batch_limit},
     }
     everything = gather(mine_done, context)
     if not context.is_main:
@@ -255,6 +257,7 @@ def run(config: RunConfig) -> RunResult:
             "dtype": config.dtype,
             "autocast": config.autocast,
             "batch_size": batch_size,
+            "out_of_memory": _out_of_memory_summary(everything),
             "world_size": context.world_size,
             "offload": offload,
             "teacher_tiling": tiling,
@@ -276,6 +279,14 @@ def run(config: RunConfig) -> RunResult:
     )
     barrier(context)
     return RunResult(run_dir, doc)
+
+
+def _out_of_memory_summary(parts: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Out-of-memory retries of this session over all ranks and the smallest batch they left; None if none."""
+    events = sum(part["out_of_memory"]["events"] for part in parts)
+    if not events:
+        return None
+    return {"events": events, "batch_size_after": min(part["out_of_memory"]["batch_limit"] for part in parts)}
 
 
 def _check_names(config: RunConfig) -> None:

@@ -9,11 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from evalkit.cli import main
 from evalkit.data import ClipManifest
 from evalkit.metrics.fvd import FVD
 from evalkit.models.interfaces import StudentDecoder
+from evalkit.models.teachers import TeacherVAE
 from evalkit.pipeline import run
 from evalkit.report.samples import read_samples
 from evalkit.results.io import read_results
@@ -174,6 +176,58 @@ def test_nan_student_output_fails_that_clip_and_run_finishes(tiny_config, monkey
     assert doc["metrics"]["psnr"]["values"]["student"]["n"] == 1
     assert doc["metrics"]["fvd"]["values"]["student"]["n"] == 1
     assert [sample.clip_id for sample in read_samples(result.run_dir)] == ["bigbuckbunny"]  # failed clips: none
+
+
+def test_out_of_memory_halves_the_batch_and_gives_the_one_clip_numbers(tiny_config, monkeypatch, caplog):
+    one_at_a_time = run(tiny_config(out=f"{tiny_config().out}-b1", batch_size=1, no_cache=True))
+    original, calls = TeacherVAE.decode, []
+
+    def too_big_for_two(self, z):
+        calls.append(z.shape[0])
+        if z.shape[0] > 1:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return original(self, z)
+
+    monkeypatch.setattr(TeacherVAE, "decode", too_big_for_two)
+    backed_off = run(tiny_config(batch_size=2, no_cache=True))
+    assert calls == [2, 1, 1]
+    assert "teacher decoder ran out of memory with 2 clips (CUDA out of memory." in caplog.text
+    assert backed_off.results["device"]["out_of_memory"] == {"events": 1, "batch_size_after": 1}
+    assert one_at_a_time.results["device"]["out_of_memory"] is None
+    pd.testing.assert_frame_equal(
+        values(one_at_a_time.run_dir)[VALUE_COLUMNS], values(backed_off.run_dir)[VALUE_COLUMNS]
+    )
+
+
+def test_clip_too_big_even_alone_fails_with_the_fix_and_the_run_finishes(tiny_config, monkeypatch):
+    original = StudentDecoder.decode
+
+    def too_big_for_bikes(self, z):
+        if z.shape[0] == 2 or float(z.abs().sum()) == bikes_latent_sum[0]:
+            raise torch.OutOfMemoryError("CUDA out of memory")
+        return original(self, z)
+
+    bikes_latent_sum = []
+    original_encode = TeacherVAE.encode
+
+    def remember_bikes(self, x, generator=None):
+        latents = original_encode(self, x, generator)
+        bikes_latent_sum.append(float(latents[-1].abs().sum()))
+        return latents
+
+    monkeypatch.setattr(TeacherVAE, "encode", remember_bikes)
+    monkeypatch.setattr(StudentDecoder, "decode", too_big_for_bikes)
+    result = run(tiny_config(no_cache=True))
+    table = values(result.run_dir)
+    assert table.loc["bikes", ["status", "stage", "reason"]].tolist() == [
+        "failed",
+        "student",
+        "student decoder ran out of memory on this clip alone (CUDA out of memory); "
+        "try --offload always, a smaller --resolution or fewer --num-frames",
+    ]
+    assert table.loc["bigbuckbunny", "status"] == "ok"
+    assert result.results["device"]["out_of_memory"] == {"events": 2, "batch_size_after": 1}
+    assert result.results["status"] == "complete"
 
 
 def test_missing_weights_stop_at_once_with_fetch_command(tmp_path, capsys):
