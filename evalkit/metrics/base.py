@@ -107,19 +107,59 @@ class FrameAveragedMetric(ABC):
         """Score a batch of paired uint8 clips ``(B, T, H, W, 3)``; each clip id may be seen once."""
         ids = check_clip_pair(reference, candidate, clip_ids)
         self._check_new(ids)
-        num_clips, num_frames = reference.shape[:2]
-        ref_frames, cand_frames = channels_first_frames(reference), channels_first_frames(candidate)
-        step = self.chunk_frames(*ref_frames.shape[-2:])
+        clips = {"reference": reference, "candidate": candidate}
+        self._store(ids, self._per_frame(clips, {"pair": ("reference", "candidate")})["pair"])
 
-        def unit(frames: torch.Tensor) -> torch.Tensor:  # per chunk, so the float copies stay small
-            return frames.to(self.device, self.unit_dtype) / 255.0
+    @torch.no_grad()
+    def score_comparisons(
+        self, clips: dict[str, torch.Tensor], comparisons: dict[str, tuple[str, str]], clip_ids: Sequence[str]
+    ) -> dict[str, dict[str, float]]:
+        """Per-clip scores of several comparisons between named uint8 batches of the same clips.
+
+        ``comparisons`` maps a comparison name to its (reference, candidate) names in ``clips``, e.g.
+        ``{"student": ("ground_truth", "student"), "student_vs_teacher": ("teacher", "student")}``. The values
+        are those of one fresh ``update`` per comparison; each batch is converted to float once per chunk of
+        frames, and a metric may share work between comparisons (:meth:`_comparison_values`).
+        """
+        ids: list[str] = []
+        for reference, candidate in comparisons.values():
+            ids = check_clip_pair(clips[reference], clips[candidate], clip_ids)
+        scores = {}
+        for comparison, per_frame in self._per_frame(clips, comparisons).items():
+            scorer = self.fresh()
+            scorer._store(ids, per_frame)
+            scores[comparison] = scorer.per_clip()
+        return scores
+
+    def _per_frame(
+        self, clips: dict[str, torch.Tensor], comparisons: dict[str, tuple[str, str]]
+    ) -> dict[str, dict[str, torch.Tensor]]:
+        """``{comparison: {key: (B, T) per-frame values}}``, computed in chunks of :meth:`chunk_frames` frames."""
+        used = sorted({name for pair in comparisons.values() for name in pair})
+        frames = {name: channels_first_frames(clips[name]) for name in used}
+        num_clips, num_frames = clips[used[0]].shape[:2]
+        step = self.chunk_frames(*frames[used[0]].shape[-2:])
+
+        def unit(uint8_frames: torch.Tensor) -> torch.Tensor:  # per chunk, so the float copies stay small
+            return uint8_frames.to(self.device, self.unit_dtype) / 255.0
 
         chunks = [
-            self._frame_values(unit(ref_frames[i : i + step]), unit(cand_frames[i : i + step]))
-            for i in range(0, ref_frames.shape[0], step)
+            self._comparison_values({name: unit(f[i : i + step]) for name, f in frames.items()}, comparisons)
+            for i in range(0, num_clips * num_frames, step)
         ]
-        per_frame = {key: torch.cat([chunk[key] for chunk in chunks]) for key in chunks[0]}
-        self._store(ids, {key: values.reshape(num_clips, num_frames) for key, values in per_frame.items()})
+        return {
+            comparison: {
+                key: torch.cat([chunk[comparison][key] for chunk in chunks]).reshape(num_clips, num_frames)
+                for key in chunks[0][comparison]
+            }
+            for comparison in comparisons
+        }
+
+    def _comparison_values(
+        self, frames: dict[str, torch.Tensor], comparisons: dict[str, tuple[str, str]]
+    ) -> dict[str, dict[str, torch.Tensor]]:
+        """Per-frame values of every comparison on one chunk of float frames; override to share work."""
+        return {name: self._frame_values(frames[ref], frames[cand]) for name, (ref, cand) in comparisons.items()}
 
     def _check_new(self, ids: list[str]) -> None:
         seen = [clip_id for clip_id in ids if clip_id in self._clips]

@@ -108,3 +108,26 @@ class LPIPS(FrameAveragedMetric):
 
     def _frame_values(self, reference: torch.Tensor, candidate: torch.Tensor) -> dict[str, torch.Tensor]:
         return {"score": self.network(reference, candidate, normalize=True).flatten()}
+
+    def _comparison_values(
+        self, frames: dict[str, torch.Tensor], comparisons: dict[str, tuple[str, str]]
+    ) -> dict[str, dict[str, torch.Tensor]]:
+        """Each side goes through the backbone once, however many comparisons it is in (the backbone is nearly
+        all of LPIPS's cost); the steps are those of ``lpips.LPIPS.forward`` with ``normalize=True``."""
+        features = {name: self._unit_features(values) for name, values in frames.items()}
+        return {
+            comparison: {"score": self._distance(features[ref], features[cand])}
+            for comparison, (ref, cand) in comparisons.items()
+        }
+
+    def _unit_features(self, frames: torch.Tensor) -> list[torch.Tensor]:
+        """Channel-normalised backbone features of frames in [0, 1]."""
+        outputs = self.network.net.forward(self.network.scaling_layer(2 * frames - 1))
+        return [lpips_package.normalize_tensor(output) for output in outputs]
+
+    def _distance(self, reference: list[torch.Tensor], candidate: list[torch.Tensor]) -> torch.Tensor:
+        """Per-frame LPIPS from two sides' normalised features: linear layers on squared differences, averaged."""
+        total: torch.Tensor | int = 0
+        for layer, (ref, cand) in enumerate(zip(reference, candidate, strict=True)):
+            total = total + lpips_package.spatial_average(self.network.lins[layer]((ref - cand) ** 2), keepdim=True)
+        return total.flatten()

@@ -56,25 +56,39 @@ def _blur(maps: torch.Tensor) -> torch.Tensor:
     return _blur_axis(_blur_axis(maps, -1), -2)
 
 
-def ssim(reference: torch.Tensor, candidate: torch.Tensor, variant: str = "wang") -> torch.Tensor:
-    """Per-frame SSIM of float frames ``(N, 3, H, W)`` in [0, 1]; returns ``(N,)``."""
+def _prepared(frames: torch.Tensor, variant: str) -> torch.Tensor:
+    """Check the variant and frame size; reflect-pad for the ``torchmetrics`` variant; float32."""
     if variant not in SSIM_VARIANTS:
         raise ValueError(f"unknown SSIM variant {variant!r}; choose one of: {', '.join(SSIM_VARIANTS)}")
-    height, width = reference.shape[-2:]
+    height, width = frames.shape[-2:]
     if min(height, width) < KERNEL_SIZE:
         raise ValueError(f"SSIM needs frames of at least {KERNEL_SIZE}x{KERNEL_SIZE} pixels, got {height}x{width}")
     if variant == "torchmetrics":
-        padding = (BORDER, BORDER, BORDER, BORDER)
-        reference, candidate = pad(reference, padding, mode="reflect"), pad(candidate, padding, mode="reflect")
-    reference, candidate = reference.float(), candidate.float()
-    mu_c, mu_r, cc, rr, cr = _blur(
-        torch.stack([candidate, reference, candidate * candidate, reference * reference, candidate * reference])
-    )
+        frames = pad(frames, (BORDER, BORDER, BORDER, BORDER), mode="reflect")
+    return frames.float()
+
+
+def _moments(frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Local mean and local mean of squares of prepared frames (what SSIM needs from one side alone)."""
+    mean, mean_square = _blur(torch.stack([frames, frames * frames]))
+    return mean, mean_square
+
+
+def _ssim_from_moments(
+    mu_c: torch.Tensor, cc: torch.Tensor, mu_r: torch.Tensor, rr: torch.Tensor, cr: torch.Tensor
+) -> torch.Tensor:
+    """Per-frame mean of the SSIM map from both sides' moments and the blurred cross product."""
     mu_cc, mu_rr, mu_cr = mu_c * mu_c, mu_r * mu_r, mu_c * mu_r
     var_c, var_r, cov = (cc - mu_cc).clamp_(min=0.0), (rr - mu_rr).clamp_(min=0.0), cr - mu_cr
     c1, c2 = K1**2, K2**2  # data range 1
     ssim_map = ((2 * mu_cr + c1) * (2 * cov + c2)) / ((mu_cc + mu_rr + c1) * (var_c + var_r + c2))
     return ssim_map.flatten(1).mean(dim=1)
+
+
+def ssim(reference: torch.Tensor, candidate: torch.Tensor, variant: str = "wang") -> torch.Tensor:
+    """Per-frame SSIM of float frames ``(N, 3, H, W)`` in [0, 1]; returns ``(N,)``."""
+    reference, candidate = _prepared(reference, variant), _prepared(candidate, variant)
+    return _ssim_from_moments(*_moments(candidate), *_moments(reference), _blur(candidate * reference))
 
 
 class SSIM(FrameAveragedMetric):
@@ -111,3 +125,17 @@ class SSIM(FrameAveragedMetric):
 
     def _frame_values(self, reference: torch.Tensor, candidate: torch.Tensor) -> dict[str, torch.Tensor]:
         return {"score": ssim(reference, candidate, self.ssim_variant)}
+
+    def _comparison_values(
+        self, frames: dict[str, torch.Tensor], comparisons: dict[str, tuple[str, str]]
+    ) -> dict[str, dict[str, torch.Tensor]]:
+        """Each side's local moments are blurred once, however many comparisons it is in (three comparisons
+        of ground truth, teacher and student need 9 blurred maps instead of 15)."""
+        prepared = {name: _prepared(values, self.ssim_variant) for name, values in frames.items()}
+        moments = {name: _moments(values) for name, values in prepared.items()}
+        return {
+            comparison: {
+                "score": _ssim_from_moments(*moments[cand], *moments[ref], _blur(prepared[cand] * prepared[ref]))
+            }
+            for comparison, (ref, cand) in comparisons.items()
+        }

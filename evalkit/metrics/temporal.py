@@ -48,3 +48,14 @@ class TemporalDiffError(FrameAveragedMetric):
             for ref, cand in zip(reference, candidate, strict=True)
         ]
         self._store(ids, {"score": torch.stack(scores)})
+
+    def score_comparisons(
+        self, clips: dict[str, torch.Tensor], comparisons: dict[str, tuple[str, str]], clip_ids: Sequence[str]
+    ) -> dict[str, dict[str, float]]:
+        """One fresh ``update`` per comparison: differences between frames need whole clips, not frame chunks."""
+        scores = {}
+        for comparison, (reference, candidate) in comparisons.items():
+            scorer = self.fresh()
+            scorer.update(clips[reference], clips[candidate], clip_ids)
+            scores[comparison] = scorer.per_clip()
+        return scores

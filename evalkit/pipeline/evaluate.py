@@ -225,34 +225,29 @@ class BatchEvaluator:
 
     def _score(self, group: list[_Live]) -> None:
         ids = [clip.clip.clip_id for clip in group]
-        reference = torch.stack([clip.reference for clip in group])
-        teacher = torch.stack([clip.teacher for clip in group])
-        student = torch.stack([clip.student for clip in group]) if self.pair.student is not None else None
+        clips = {
+            "ground_truth": torch.stack([clip.reference for clip in group]),
+            "teacher": torch.stack([clip.teacher for clip in group]),
+        }
+        student_comparisons = {}
+        if self.pair.student is not None:
+            clips["student"] = torch.stack([clip.student for clip in group])
+            student_comparisons = {"student": ("ground_truth", "student"), "student_vs_teacher": ("teacher", "student")}
         for name, metric in self.per_clip_metrics.items():
-            self._score_teacher(name, metric, group, reference, teacher)
-            if student is not None:
-                for comparison, ref in (("student", reference), ("student_vs_teacher", teacher)):
-                    scores = _per_clip(metric, ref, student, ids)
-                    for clip in group:
-                        clip.values[per_clip_column(name, comparison)] = scores[clip.clip.clip_id]
+            cached = [clip.cached.metric_value(name, metric.variant) if clip.cached else None for clip in group]
+            comparisons = dict(student_comparisons)
+            if any(value is None for value in cached):
+                comparisons["teacher"] = ("ground_truth", "teacher")
+            scores = metric.score_comparisons(clips, comparisons, ids)
+            for clip, teacher_value in zip(group, cached, strict=True):
+                clip_id = clip.clip.clip_id
+                clip.values[per_clip_column(name, "teacher")] = (
+                    teacher_value if teacher_value is not None else scores["teacher"][clip_id]
+                )
+                for comparison in student_comparisons:
+                    clip.values[per_clip_column(name, comparison)] = scores[comparison][clip_id]
         for name, three_way in self.pooled.items():
-            self._score_pooled(name, three_way, group, reference, teacher, student)
-
-    def _score_teacher(self, name: str, metric: Any, group: list[_Live], reference, teacher) -> None:
-        """Teacher scores from the cache where computed with the same metric variant, else computed now."""
-        column = per_clip_column(name, "teacher")
-        todo = []
-        for row, clip in enumerate(group):
-            cached = clip.cached.metric_value(name, metric.variant) if clip.cached is not None else None
-            if cached is None:
-                todo.append(row)
-            else:
-                clip.values[column] = cached
-        if todo:
-            ids = [group[row].clip.clip_id for row in todo]
-            scores = _per_clip(metric, reference[todo], teacher[todo], ids)
-            for row in todo:
-                group[row].values[column] = scores[group[row].clip.clip_id]
+            self._score_pooled(name, three_way, group, clips["ground_truth"], clips["teacher"], clips.get("student"))
 
     def _score_pooled(self, name: str, three_way: ThreeWay, group: list[_Live], reference, teacher, student) -> None:
         """Pooled (FVD) update: ground-truth and teacher features from the cache where possible, one detector
@@ -304,13 +299,6 @@ def _alone_too_big(decoder: str, message: str) -> str:
         f"{decoder} decoder ran out of memory on this clip alone ({message}); "
         "try --offload always, a smaller --resolution or fewer --num-frames"
     )
-
-
-def _per_clip(metric: Any, reference: torch.Tensor, candidate: torch.Tensor, ids: list[str]) -> dict[str, float]:
-    """Per-clip scores of one comparison, from a fresh copy of ``metric`` (shares its network)."""
-    scorer = metric.fresh()
-    scorer.update(reference, candidate, ids)
-    return scorer.per_clip()
 
 
 def _same_shape(clips: list[_Live], key: Callable[[_Live], tuple] | None = None) -> Iterator[list[_Live]]:

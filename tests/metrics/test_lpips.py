@@ -73,3 +73,24 @@ def test_a_file_that_is_not_a_torchvision_backbone_is_refused(tmp_path):
     torch.save({"features.0.weight": torch.zeros(1)}, bogus)
     with pytest.raises(ValueError, match=r"bogus.pth is not a torchvision alex checkpoint: it lacks"):
         build_lpips_network("alex", bogus)
+
+
+def test_comparisons_scored_together_pass_each_side_through_the_backbone_once(seeded_alexnet, monkeypatch):
+    ground_truth, teacher, ids = random_clip_pairs(2, frames=3, size=(64, 64), seed=3)
+    student = torch.flip(teacher, dims=[1]).contiguous()
+    clips = {"ground_truth": ground_truth, "teacher": teacher, "student": student}
+    comparisons = {
+        "teacher": ("ground_truth", "teacher"),
+        "student": ("ground_truth", "student"),
+        "student_vs_teacher": ("teacher", "student"),
+    }
+    metric = LPIPS(seeded_alexnet)
+    backbone_frames = []
+    forward = metric.network.net.forward
+    monkeypatch.setattr(metric.network.net, "forward", lambda x: backbone_frames.append(len(x)) or forward(x))
+    together = metric.score_comparisons(clips, comparisons, ids)
+    assert sum(backbone_frames) == 3 * 6  # three sides of 6 frames, not six
+    for comparison, (reference, candidate) in comparisons.items():
+        alone = metric.fresh()
+        alone.update(clips[reference], clips[candidate], ids)
+        assert together[comparison] == pytest.approx(alone.per_clip(), abs=1e-6)

@@ -108,3 +108,24 @@ def test_automatic_chunks_give_the_single_frame_values():
     single.update(reference, candidate, ids)
     assert auto.chunk_frames(128, 128) == 8  # 18 frames: calls of 8, 8 and 2
     assert auto.per_clip() == pytest.approx(single.per_clip(), abs=1e-7)  # float32 sums differ by batch
+
+
+@pytest.mark.parametrize("name", METRIC_FACTORIES)
+def test_comparisons_scored_together_equal_one_update_each(name):
+    ground_truth, teacher, ids = random_clip_pairs(3, frames=5, size=(24, 20), seed=6)
+    student = torch.flip(teacher, dims=[0]).contiguous()
+    clips = {"ground_truth": ground_truth, "teacher": teacher, "student": student}
+    comparisons = {
+        "teacher": ("ground_truth", "teacher"),
+        "student": ("ground_truth", "student"),
+        "student_vs_teacher": ("teacher", "student"),
+    }
+    together = METRIC_FACTORIES[name](frame_batch=4).score_comparisons(clips, comparisons, ids)
+    assert list(together) == list(comparisons)
+    for comparison, (reference, candidate) in comparisons.items():
+        alone = METRIC_FACTORIES[name]()
+        alone.update(clips[reference], clips[candidate], ids)
+        assert together[comparison] == pytest.approx(alone.per_clip(), abs=1e-7)
+    assert together["student"] != pytest.approx(together["teacher"], abs=1e-3)
+    with pytest.raises(ValueError, match="reference and candidate shapes differ"):
+        METRIC_FACTORIES[name]().score_comparisons({**clips, "student": student[:, :4]}, comparisons, ids)
