@@ -15,3 +15,18 @@ def test_version_flag(capsys):
         parser.parse_args(["--version"])
     assert exited.value.code == 0
     assert __version__ in capsys.readouterr().out
+
+
+def test_parser_and_settings_load_without_torch():
+    """`evalkit --help`, `evalkit gate` and config parsing must not pay for torch (seconds per call)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from evalkit.cli import build_parser; build_parser(); "
+        "from evalkit.pipeline import RunConfig; RunConfig(); "
+        "from evalkit.data import ClipProtocol; ClipProtocol(); "
+        "print(sorted(m for m in ('torch', 'torchvision', 'diffusers', 'numpy') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "[]"

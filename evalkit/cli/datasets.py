@@ -72,7 +72,7 @@ def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
     )
     group.add_argument(
         "--resize-filter",
-        choices=list(RESIZE_FILTERS),
+        choices=RESIZE_FILTERS,
         default=default.resize_filter,
         help="resize filter (antialiased)",
     )

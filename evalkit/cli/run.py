@@ -17,8 +17,7 @@ from evalkit.pipeline.config import (
     PROFILE_MODES,
     RunConfig,
 )
-from evalkit.pipeline.profile_section import CPU_AUTO_MAX_TEACHER_PARAMS
-from evalkit.profile.bench import ONNX_CHOICES
+from evalkit.profile.options import CPU_AUTO_MAX_TEACHER_PARAMS, ONNX_CHOICES
 
 EPILOG = """examples:
   evalkit run   (the shipped demo pair turbo-demo on the bundled sample clips: offline, under a minute on 2 CPU cores)

@@ -7,12 +7,24 @@ Public API: :class:`ClipProtocol`, :class:`ClipRecord`, :func:`build_manifest` /
 
 from __future__ import annotations
 
-from evalkit.data.adapters import DATASETS, DatasetAdapter, LayoutError
-from evalkit.data.backends import DecodeError, count_frames, read_video
-from evalkit.data.manifest import ClipManifest, build_manifest
-from evalkit.data.protocol import ClipProtocol
-from evalkit.data.records import ClipRecord, SkippedClip
-from evalkit.data.torch_dataset import ClipDataset, collate_clips
+from evalkit.lazy import lazy_exports
+
+_MODULES = {
+    "DATASETS": "evalkit.data.adapters",
+    "DatasetAdapter": "evalkit.data.adapters",
+    "LayoutError": "evalkit.data.adapters",
+    "DecodeError": "evalkit.data.backends",
+    "count_frames": "evalkit.data.backends",
+    "read_video": "evalkit.data.backends",
+    "ClipManifest": "evalkit.data.manifest",
+    "build_manifest": "evalkit.data.manifest",
+    "ClipProtocol": "evalkit.data.protocol",
+    "ClipRecord": "evalkit.data.records",
+    "SkippedClip": "evalkit.data.records",
+    "ClipDataset": "evalkit.data.torch_dataset",
+    "collate_clips": "evalkit.data.torch_dataset",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES)  # decoders and torch load on first use
 
 __all__ = [
     "DATASETS",

@@ -10,20 +10,16 @@ import hashlib
 import json
 import random
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import torch
-from torchvision.transforms.v2 import functional as tvf
+if TYPE_CHECKING:  # torch and torchvision load on first use, so settings and `--help` stay fast
+    import numpy as np
+    import torch
 
 START_POLICIES = ("first", "center", "random")
 SHORT_POLICIES = ("skip", "pad-last", "loop")
 CROP_MODES = ("center", "none")
-RESIZE_FILTERS = {
-    "bilinear": tvf.InterpolationMode.BILINEAR,
-    "bicubic": tvf.InterpolationMode.BICUBIC,
-    "nearest-exact": tvf.InterpolationMode.NEAREST_EXACT,
-}
+RESIZE_FILTERS = ("bilinear", "bicubic", "nearest-exact")  # torchvision InterpolationMode values
 ALL_FRAMES = "all"
 NATIVE_RESOLUTION = "native"
 
@@ -81,7 +77,7 @@ class ClipProtocol:
         _positive_int("spatial_multiple", self.spatial_multiple)
         _choice("start", self.start, START_POLICIES)
         _choice("crop", self.crop, CROP_MODES)
-        _choice("resize_filter", self.resize_filter, list(RESIZE_FILTERS))
+        _choice("resize_filter", self.resize_filter, RESIZE_FILTERS)
         _choice("short_policy", self.short_policy, SHORT_POLICIES)
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise ValueError(f"ClipProtocol.seed must be an integer, got {self.seed!r}")
@@ -176,6 +172,10 @@ class ClipProtocol:
 
         Uses torchvision's uint8 resize (antialiased bilinear/bicubic, rounded and clamped to 0..255).
         """
+        import numpy as np
+        import torch
+        from torchvision.transforms.v2 import functional as tvf
+
         if frames.ndim != 4 or frames.shape[-1] != 3:
             raise ValueError(f"expected frames shaped (T, H, W, 3), got {tuple(frames.shape)}")
         if frames.dtype not in (np.uint8, torch.uint8):
@@ -190,7 +190,7 @@ class ClipProtocol:
         height, width = video.shape[-2:]
         target = self._resized_size(height, width)
         if target != (height, width):
-            filter_mode = RESIZE_FILTERS[self.resize_filter]
+            filter_mode = tvf.InterpolationMode(self.resize_filter)
             antialias = self.antialias and self.resize_filter != "nearest-exact"
             video = tvf.resize(video, list(target), interpolation=filter_mode, antialias=antialias)
         if self.crop == "center":
@@ -201,6 +201,8 @@ class ClipProtocol:
     @staticmethod
     def to_model_input(frames: torch.Tensor) -> torch.Tensor:
         """uint8 ``(B, T, H, W, 3)`` → float32 ``(B, 3, T, H, W)`` in [-1, 1] (0 → -1, 255 → 1)."""
+        import torch
+
         if frames.ndim != 5 or frames.shape[-1] != 3:
             raise ValueError(f"expected uint8 frames shaped (B, T, H, W, 3), got {tuple(frames.shape)}")
         if frames.dtype != torch.uint8:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from evalkit.profile.bench import ONNX_CHOICES
+from evalkit.profile.options import ONNX_CHOICES
 
 DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
 DEVICES = ("auto", "cpu", "cuda")

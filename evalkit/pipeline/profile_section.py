@@ -21,6 +21,7 @@ from evalkit.pipeline.config import RunConfig
 from evalkit.pipeline.devices import Placement
 from evalkit.profile.bench import bench_pair
 from evalkit.profile.cache import ProfileCache
+from evalkit.profile.options import CPU_AUTO_MAX_TEACHER_PARAMS
 from evalkit.profile.params import count_parameters
 from evalkit.weights import cache_root
 
@@ -28,8 +29,6 @@ logger = logging.getLogger(__name__)
 
 WARMUP = 1
 REPEATS = 3
-# Above this many teacher decoder parameters, ``auto`` leaves CPU timing to `evalkit bench` (minutes per call).
-CPU_AUTO_MAX_TEACHER_PARAMS = 100_000_000
 
 
 def bench_command(config: RunConfig, device: torch.device) -> str:

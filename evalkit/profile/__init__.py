@@ -1,36 +1,33 @@
 """Cost of a decoder: parameters, FLOPs (2 x MACs), latency, peak memory, and an ONNX mobile proxy.
 
 The measuring functions take any module or ``z -> video`` callable; :mod:`evalkit.profile.bench` builds a
-teacher/student pair from the model registry and profiles both side by side.
+teacher/student pair from the model registry and profiles both side by side. Everything is imported on
+first use (with torch).
 """
 
-from evalkit.profile.cache import ProfileCache, profile_key
-from evalkit.profile.decoder_profile import DecoderProfile, is_out_of_memory, profile_decoder
-from evalkit.profile.env import environment
-from evalkit.profile.flops import FLOP_UNIT, FlopReport, count_flops
-from evalkit.profile.latency import LatencyStats, measure_latency
-from evalkit.profile.memory import MemoryReport, peak_memory
-from evalkit.profile.onnx_proxy import OnnxReport, export_onnx, onnx_proxy
-from evalkit.profile.params import check_parameter_count, count_parameters, parameters_by_block
+from evalkit.lazy import lazy_exports
 
-__all__ = [
-    "FLOP_UNIT",
-    "DecoderProfile",
-    "FlopReport",
-    "LatencyStats",
-    "MemoryReport",
-    "OnnxReport",
-    "ProfileCache",
-    "check_parameter_count",
-    "count_flops",
-    "count_parameters",
-    "environment",
-    "export_onnx",
-    "is_out_of_memory",
-    "measure_latency",
-    "onnx_proxy",
-    "parameters_by_block",
-    "peak_memory",
-    "profile_decoder",
-    "profile_key",
-]
+_MODULES = {
+    "ProfileCache": "evalkit.profile.cache",
+    "profile_key": "evalkit.profile.cache",
+    "DecoderProfile": "evalkit.profile.decoder_profile",
+    "is_out_of_memory": "evalkit.profile.decoder_profile",
+    "profile_decoder": "evalkit.profile.decoder_profile",
+    "environment": "evalkit.profile.env",
+    "FLOP_UNIT": "evalkit.profile.flops",
+    "FlopReport": "evalkit.profile.flops",
+    "count_flops": "evalkit.profile.flops",
+    "LatencyStats": "evalkit.profile.latency",
+    "measure_latency": "evalkit.profile.latency",
+    "MemoryReport": "evalkit.profile.memory",
+    "peak_memory": "evalkit.profile.memory",
+    "OnnxReport": "evalkit.profile.onnx_proxy",
+    "export_onnx": "evalkit.profile.onnx_proxy",
+    "onnx_proxy": "evalkit.profile.onnx_proxy",
+    "check_parameter_count": "evalkit.profile.params",
+    "count_parameters": "evalkit.profile.params",
+    "parameters_by_block": "evalkit.profile.params",
+}
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES)
+
+__all__ = sorted(_MODULES)

@@ -23,6 +23,7 @@ from evalkit.profile.decoder_profile import DecodeFn, profile_decoder
 from evalkit.profile.env import environment
 from evalkit.profile.flops import FLOP_UNIT
 from evalkit.profile.onnx_proxy import onnx_proxy
+from evalkit.profile.options import ONNX_CHOICES
 from evalkit.profile.params import check_parameter_count, count_parameters
 
 if TYPE_CHECKING:
@@ -32,7 +33,6 @@ logger = logging.getLogger(__name__)
 
 BENCH_SCHEMA = "evalkit.bench/1"
 ROLES = ("teacher", "student")
-ONNX_CHOICES = ("none", "student", "both")
 DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
 
 
