@@ -4,8 +4,9 @@ Clips arrive with ground-truth frames (cache miss) or with the cached teacher en
 encoded and decoded by the teacher; every clip's latent is decoded by the student; both outputs are
 quantised to uint8 the same way, then scored. A clip whose decoder output is NaN/Inf is marked failed with
 the stage and reason, and the rest of the batch goes on. A decoder call that runs out of memory is retried
-in halves, and the smaller batch is kept for the rest of the run; a clip that does not fit even alone fails
-with the reason and what to change.
+in halves, and the smaller batch is kept for the rest of the run; a clip the student cannot decode even alone
+is decoded in spatial tiles (recorded, since seams differ slightly); a clip that still does not fit fails with
+the reason and what to change.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import torch
 from evalkit.data import ClipProtocol, ClipRecord
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
+from evalkit.models.tiling import decode_in_tiles
 from evalkit.pipeline.devices import Placement
 from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
 from evalkit.pipeline.samples import SampleKeeper
@@ -32,6 +34,7 @@ from evalkit.results.schema import per_clip_column
 logger = logging.getLogger(__name__)
 
 STAGES = ("load", "teacher_encode", "teacher_decode", "student_decode", "metrics")
+MIN_TILE_LATENT = 4
 
 
 @dataclass
@@ -90,6 +93,7 @@ class BatchEvaluator:
         self.pair = pair
         self.batch_limit = batch_limit
         self.out_of_memory_events = 0
+        self.tiled_clips: list[dict[str, Any]] = []
         self.per_clip_metrics = per_clip_metrics
         self.pooled = pooled
         self.placement = placement
@@ -119,7 +123,7 @@ class BatchEvaluator:
         live = [clip for clip in live if clip.clip.clip_id not in records]
         if self.pair.student is not None:
             for group in _same_shape(live, key=lambda clip: tuple(clip.latent.shape)):
-                for clip, reason in self._in_memory(group, self._run_student, "student"):
+                for clip, reason in self._in_memory(group, self._run_student, "student", self._run_student_tiled):
                     records[clip.clip.clip_id] = self._failed(clip.clip, "student", reason)
             live = [clip for clip in live if clip.clip.clip_id not in records]
         started = time.perf_counter()
@@ -139,10 +143,15 @@ class BatchEvaluator:
         return [records[item.clip.clip_id] for item in batch]
 
     def _in_memory(
-        self, group: list[_Live], work: Callable[[list[_Live]], list[tuple[_Live, str]]], decoder: str
+        self,
+        group: list[_Live],
+        work: Callable[[list[_Live]], list[tuple[_Live, str]]],
+        decoder: str,
+        alone: Callable[[_Live, str], list[tuple[_Live, str]]] | None = None,
     ) -> list[tuple[_Live, str]]:
         """``work`` on ``group`` in calls of at most ``batch_limit`` clips; when a call runs out of memory, the
-        limit is halved for the rest of the run and the call's clips are retried in two halves."""
+        limit is halved for the rest of the run and the call's clips are retried in two halves. A single clip
+        that runs out of memory goes to ``alone`` (with the error message), or fails."""
         failed: list[tuple[_Live, str]] = []
         pending = deque([group])
         while pending:
@@ -158,7 +167,7 @@ class BatchEvaluator:
                 _release_memory(self.placement.device)
                 message = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of memory"
                 if len(chunk) == 1:
-                    failed.append((chunk[0], _alone_too_big(decoder, message)))
+                    failed.extend(alone(chunk[0], message) if alone else [(chunk[0], _alone_too_big(decoder, message))])
                     continue
                 self.batch_limit = len(chunk) // 2
                 logger.warning(
@@ -206,12 +215,42 @@ class BatchEvaluator:
             samples.append(teacher.encode(pixels[row : row + 1], generator=generator))
         return torch.cat(samples)
 
-    def _run_student(self, group: list[_Live]) -> list[tuple[_Live, str]]:
+    def _run_student_tiled(self, clip: _Live, message: str) -> list[tuple[_Live, str]]:
+        """Decode one clip in spatial tiles, halving the tile on each out-of-memory error down to 4 latents."""
+        height, width = clip.latent.shape[-2:]
+        tile = (max(height, width) + 1) // 2
+        if tile < MIN_TILE_LATENT:
+            return [(clip, _alone_too_big("student", message))]
+        while tile >= MIN_TILE_LATENT:
+            overlap = max(1, tile // 8)  # diffusers' LTX default overlaps 2 of 16 latents
+            try:
+                failed = self._run_student([clip], tiles=(tile, overlap))
+            except torch.OutOfMemoryError as exc:
+                self.out_of_memory_events += 1
+                _release_memory(self.placement.device)
+                message = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of memory"
+                tile //= 2
+                continue
+            self.tiled_clips.append({"clip_id": clip.clip.clip_id, "tile_latent": tile, "overlap_latent": overlap})
+            logger.warning(
+                "student decoded %s in spatial tiles of %d latents (overlap %d): it did not fit whole",
+                clip.clip.clip_id,
+                tile,
+                overlap,
+            )
+            return failed
+        return [(clip, _alone_too_big("student", message + "; also in spatial tiles down to 4 latents"))]
+
+    def _run_student(self, group: list[_Live], tiles: tuple[int, int] | None = None) -> list[tuple[_Live, str]]:
         student = self.pair.student
         latents = torch.stack([clip.latent for clip in group])
         with self.placement.use(student), self.precision():
             started = time.perf_counter()
-            decoded = student.decode(latents.to(self.placement.device))
+            latents = latents.to(self.placement.device)
+            if tiles is None:
+                decoded = student.decode(latents)
+            else:
+                decoded = decode_in_tiles(student.decode, latents, self.pair.spec.spatial_compression, *tiles)
             self.stage_s["student_decode"] += time.perf_counter() - started
         ok = finite_clips(decoded)
         quantised = to_uint8_clips(decoded)

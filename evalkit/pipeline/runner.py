@@ -220,7 +220,11 @@ def run(config: RunConfig) -> RunResult:
         "pooled": {name: tw.state_dict() for name, tw in pooled.items()},
         "wall_s": session_wall,
         "stage_s": session_stage_s,
-        "out_of_memory": {"events": evaluator.out_of_memory_events, "batch_limit": evaluator.batch_limit},
+        "out_of_memory": {
+            "events": evaluator.out_of_memory_events,
+            "batch_limit": evaluator.batch_limit,
+            "tiled_clips": evaluator.tiled_clips,
+        },
     }
     everything = gather(mine_done, context)
     if not context.is_main:
@@ -286,7 +290,11 @@ def _out_of_memory_summary(parts: list[dict[str, Any]]) -> dict[str, Any] | None
     events = sum(part["out_of_memory"]["events"] for part in parts)
     if not events:
         return None
-    return {"events": events, "batch_size_after": min(part["out_of_memory"]["batch_limit"] for part in parts)}
+    return {
+        "events": events,
+        "batch_size_after": min(part["out_of_memory"]["batch_limit"] for part in parts),
+        "student_tiled_clips": [clip for part in parts for clip in part["out_of_memory"]["tiled_clips"]],
+    }
 
 
 def _check_names(config: RunConfig) -> None:

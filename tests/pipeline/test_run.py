@@ -192,7 +192,11 @@ def test_out_of_memory_halves_the_batch_and_gives_the_one_clip_numbers(tiny_conf
     backed_off = run(tiny_config(batch_size=2, no_cache=True))
     assert calls == [2, 1, 1]
     assert "teacher decoder ran out of memory with 2 clips (CUDA out of memory." in caplog.text
-    assert backed_off.results["device"]["out_of_memory"] == {"events": 1, "batch_size_after": 1}
+    assert backed_off.results["device"]["out_of_memory"] == {
+        "events": 1,
+        "batch_size_after": 1,
+        "student_tiled_clips": [],
+    }
     assert one_at_a_time.results["device"]["out_of_memory"] is None
     pd.testing.assert_frame_equal(
         values(one_at_a_time.run_dir)[VALUE_COLUMNS], values(backed_off.run_dir)[VALUE_COLUMNS]
@@ -226,8 +230,27 @@ def test_clip_too_big_even_alone_fails_with_the_fix_and_the_run_finishes(tiny_co
         "try --offload always, a smaller --resolution or fewer --num-frames",
     ]
     assert table.loc["bigbuckbunny", "status"] == "ok"
-    assert result.results["device"]["out_of_memory"] == {"events": 2, "batch_size_after": 1}
+    assert result.results["device"]["out_of_memory"] == {"events": 2, "batch_size_after": 1, "student_tiled_clips": []}
     assert result.results["status"] == "complete"
+
+
+def test_student_that_does_not_fit_a_whole_clip_decodes_it_in_tiles(tiny_config, monkeypatch):
+    original, widths = StudentDecoder.decode, []
+
+    def only_small_tiles_fit(self, z):
+        widths.append(z.shape[-1])
+        if z.shape[-1] > 4:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 9.00 GiB")
+        return original(self, z)
+
+    monkeypatch.setattr(StudentDecoder, "decode", only_small_tiles_fit)
+    result = run(tiny_config(resolution=256, max_clips=1, metrics=("psnr",), no_cache=True))
+    assert widths == [8] + [4, 4, 2] * 3  # the whole 8x8 latent, then 3x3 tiles: 4 wide, overlap 1, stride 3
+    out_of_memory = result.results["device"]["out_of_memory"]
+    assert out_of_memory["student_tiled_clips"] == [{"clip_id": "bigbuckbunny", "tile_latent": 4, "overlap_latent": 1}]
+    table = values(result.run_dir)
+    assert table.loc["bigbuckbunny", "status"] == "ok"
+    assert 0 < table.loc["bigbuckbunny", "psnr.student_vs_teacher"] < 100
 
 
 def test_missing_weights_stop_at_once_with_fetch_command(tmp_path, capsys):
