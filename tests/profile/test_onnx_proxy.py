@@ -88,4 +88,4 @@ def test_reduced_golden_decoders_match_pytorch(case):
     assert report.output_shape == tuple(expected.shape)
     assert report.mean_abs_diff < 1e-6
     assert report.max_abs_diff < MAX_ABS_DIFF[case]
-    assert {flag.rule for flag in report.flags} >= {"conv3d"}
+    assert {flag.rule for flag in report.flags} == {"conv3d"}  # no tensor above rank 5: Core ML can hold it

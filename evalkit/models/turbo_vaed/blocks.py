@@ -117,12 +117,13 @@ class CausalConv3d(nn.Module):
         weight, k, cout = self.conv.weight, self.kernel_size, self.conv.out_channels
         stacked = weight.permute(2, 0, 1, 3, 4).reshape(k * cout, c, k, k)
         frames = x.transpose(1, 2).reshape(b * t, c, h, w)
-        taps = F.conv2d(frames, stacked, padding=k // 2).movedim(1, -1).reshape(b, t, h, w, k, cout)
-        out = (taps[:, :, :, :, self.time_padding[0]] + self.conv.bias).movedim(-1, 1)
+        taps = F.conv2d(frames, stacked, padding=k // 2).movedim(1, -1).reshape(b, t, h, w, k * cout)  # rank 5
+        centre = self.time_padding[0]
+        out = (taps[..., centre * cout : (centre + 1) * cout] + self.conv.bias).movedim(-1, 1)
         for tap in range(k):
-            shift = tap - self.time_padding[0]  # output frame i reads input frame clamp(i + shift, 0, t - 1)
+            shift = tap - centre  # output frame i reads input frame clamp(i + shift, 0, t - 1)
             if shift:
-                _add_shifted_frames(out, taps[:, :, :, :, tap].movedim(-1, 1), shift)
+                _add_shifted_frames(out, taps[..., tap * cout : (tap + 1) * cout].movedim(-1, 1), shift)
         return out
 
 
@@ -224,6 +225,9 @@ class PixelShuffleUpsampler3d(nn.Module):
     Conv channel ``k = ((c·2 + i)·2 + j)·st + dt`` goes to channel c, frame ``t·st + dt``, pixel ``(2h+i, 2w+j)``
     (the temporal sub-index is innermost, unlike LTX-Video's upsampler). Unless ``keep_first_frames``, the first
     ``st-1`` output frames are dropped, so T -> st·T - (st-1). Key: ``conv.conv.{weight,bias}``.
+
+    Eager runs unpack with one rank-8 permute straight into channels-last order (fastest); under export
+    (ONNX, torch.export) the same values come from tensors of rank 5 at most, which Core ML requires.
     """
 
     def __init__(self, channels: int, temporal_stride: int, causal: bool, keep_first_frames: bool) -> None:
@@ -233,14 +237,27 @@ class PixelShuffleUpsampler3d(nn.Module):
         self.conv = CausalConv3d(channels, channels * temporal_stride * 4, 3, causal)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        b, c, t, h, w = x.shape
-        st = self.temporal_stride
-        y = self.conv(x).movedim(1, -1).reshape(b, t, h, w, c, 2, 2, st)
-        # (b, t, h, w, c, i, j, dt) -> (b, t, dt, h, i, w, j, c): one copy straight into channels-last order.
-        y = y.permute(0, 1, 7, 2, 5, 3, 6, 4).reshape(b, t * st, 2 * h, 2 * w, c)
-        if not self.keep_first_frames:
-            y = y[:, st - 1 :]
-        return y.movedim(-1, 1)
+        unpack = unpack_rank5 if torch.compiler.is_exporting() else unpack_channels_last
+        y = unpack(self.conv(x), self.temporal_stride)
+        return y if self.keep_first_frames else y[:, :, self.temporal_stride - 1 :]
+
+
+def unpack_channels_last(y: torch.Tensor, st: int) -> torch.Tensor:
+    """``(B, C·4·st, T, H, W)`` -> ``(B, C, st·T, 2H, 2W)``, one copy into channels-last memory (a rank-8 view)."""
+    b, channels, t, h, w = y.shape
+    c = channels // (4 * st)
+    y = y.movedim(1, -1).reshape(b, t, h, w, c, 2, 2, st)
+    # (b, t, h, w, c, i, j, dt) -> (b, t, dt, h, i, w, j, c)
+    return y.permute(0, 1, 7, 2, 5, 3, 6, 4).reshape(b, t * st, 2 * h, 2 * w, c).movedim(-1, 1)
+
+
+def unpack_rank5(y: torch.Tensor, st: int) -> torch.Tensor:
+    """The same unpacking with tensors of rank 5 at most: frames into the batch, then a 2-D pixel shuffle."""
+    b, channels, t, h, w = y.shape
+    c = channels // (4 * st)
+    frames = y.transpose(1, 2).reshape(b * t, c * 4, st, h * w).transpose(1, 2)  # (b·t, dt, c·4, h·w)
+    frames = F.pixel_shuffle(frames.reshape(b * t * st, c * 4, h, w), 2)  # channel c·4 + i·2 + j -> (c, 2h+i, 2w+j)
+    return frames.reshape(b, t * st, c, 2 * h, 2 * w).transpose(1, 2)
 
 
 class UpBlock3d(nn.Module):

@@ -102,3 +102,18 @@ def test_latents_with_the_wrong_layout_are_rejected():
         decoder(torch.randn(1, 3, 2, 2, 2))
     with pytest.raises(ValueError, match=r"got \(4, 2, 2, 2\)"):
         decoder(torch.randn(4, 2, 2, 2))
+
+
+@pytest.mark.parametrize("temporal_stride", [1, 2])
+def test_export_unpacking_of_rank_5_equals_the_eager_one(temporal_stride):
+    from evalkit.models.turbo_vaed.blocks import unpack_channels_last, unpack_rank5
+
+    channels = 3 * 4 * temporal_stride
+    packed = torch.randn(2, channels, 4, 5, 6, generator=torch.Generator().manual_seed(temporal_stride))
+    eager, export = unpack_channels_last(packed, temporal_stride), unpack_rank5(packed, temporal_stride)
+    assert eager.shape == export.shape == (2, 3, 4 * temporal_stride, 10, 12)
+    assert torch.equal(eager, export)
+    # conv channel ((c*2 + i)*2 + j)*st + dt lands on channel c, frame t*st + dt, pixel (2h + i, 2w + j)
+    c, i, j, dt, t, h, w = 2, 1, 0, temporal_stride - 1, 3, 4, 5
+    channel = ((c * 2 + i) * 2 + j) * temporal_stride + dt
+    assert export[1, c, t * temporal_stride + dt, 2 * h + i, 2 * w + j] == packed[1, channel, t, h, w]
