@@ -10,3 +10,11 @@ def random_clip_pairs(num_clips: int, frames: int = 4, size: tuple[int, int] = (
     noise = torch.randint(-40, 41, reference.shape, generator=generator)
     candidate = (reference.int() + noise).clamp(0, 255).to(torch.uint8)
     return reference, candidate, [f"clip{i}" for i in range(num_clips)]
+
+
+# The three comparisons of a distillation run, as `score_comparisons` takes them.
+THREE_WAY = {
+    "teacher": ("ground_truth", "teacher"),
+    "student": ("ground_truth", "student"),
+    "student_vs_teacher": ("teacher", "student"),
+}

@@ -7,7 +7,7 @@ from evalkit.metrics import MetricOptions, build_metric, build_metrics
 from evalkit.metrics.lpips import LPIPS, build_lpips_network
 from evalkit.weights import WeightsUnavailable
 
-from .helpers import random_clip_pairs
+from .helpers import THREE_WAY, random_clip_pairs
 
 ALEX_FILE = "alexnet-owt-7be5be79.pth"
 
@@ -79,11 +79,7 @@ def test_comparisons_scored_together_pass_each_side_through_the_backbone_once(se
     ground_truth, teacher, ids = random_clip_pairs(2, frames=3, size=(64, 64), seed=3)
     student = torch.flip(teacher, dims=[1]).contiguous()
     clips = {"ground_truth": ground_truth, "teacher": teacher, "student": student}
-    comparisons = {
-        "teacher": ("ground_truth", "teacher"),
-        "student": ("ground_truth", "student"),
-        "student_vs_teacher": ("teacher", "student"),
-    }
+    comparisons = THREE_WAY
     metric = LPIPS(seeded_alexnet)
     backbone_frames = []
     forward = metric.network.net.forward

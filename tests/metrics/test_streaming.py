@@ -9,7 +9,7 @@ from evalkit.metrics.ssim import SSIM
 from evalkit.metrics.temporal import TemporalDiffError
 from evalkit.metrics.three_way import ThreeWay
 
-from .helpers import random_clip_pairs
+from .helpers import THREE_WAY, random_clip_pairs
 
 METRIC_FACTORIES = {
     "psnr": lambda **kw: PSNR(**kw),
@@ -115,11 +115,7 @@ def test_comparisons_scored_together_equal_one_update_each(name):
     ground_truth, teacher, ids = random_clip_pairs(3, frames=5, size=(24, 20), seed=6)
     student = torch.flip(teacher, dims=[0]).contiguous()
     clips = {"ground_truth": ground_truth, "teacher": teacher, "student": student}
-    comparisons = {
-        "teacher": ("ground_truth", "teacher"),
-        "student": ("ground_truth", "student"),
-        "student_vs_teacher": ("teacher", "student"),
-    }
+    comparisons = THREE_WAY
     together = METRIC_FACTORIES[name](frame_batch=4).score_comparisons(clips, comparisons, ids)
     assert list(together) == list(comparisons)
     for comparison, (reference, candidate) in comparisons.items():
