@@ -165,7 +165,7 @@ class BatchEvaluator:
             except torch.OutOfMemoryError as exc:
                 self.out_of_memory_events += 1
                 _release_memory(self.placement.device)
-                message = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of memory"
+                message = _first_line(exc)
                 if len(chunk) == 1:
                     failed.extend(alone(chunk[0], message) if alone else [(chunk[0], _alone_too_big(decoder, message))])
                     continue
@@ -228,7 +228,7 @@ class BatchEvaluator:
             except torch.OutOfMemoryError as exc:
                 self.out_of_memory_events += 1
                 _release_memory(self.placement.device)
-                message = str(exc).strip().splitlines()[0] if str(exc).strip() else "out of memory"
+                message = _first_line(exc)
                 tile //= 2
                 continue
             self.tiled_clips.append({"clip_id": clip.clip.clip_id, "tile_latent": tile, "overlap_latent": overlap})
@@ -331,6 +331,12 @@ def _release_memory(device: torch.device) -> None:
     """Return cached blocks to the GPU after an out-of-memory error (nothing to do on the CPU)."""
     if device.type == "cuda":
         torch.cuda.empty_cache()
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an out-of-memory error (CUDA's message goes on about allocator settings)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else "out of memory"
 
 
 def _alone_too_big(decoder: str, message: str) -> str:
