@@ -118,7 +118,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     hardware.add_argument(
         "--autocast", action="store_true", help="keep float32 weights, run ops in --dtype (default: off)"
     )
-    hardware.add_argument("--batch-size", metavar="N|auto", help=f"clips per decoder call {_default('batch_size')}")
+    hardware.add_argument(
+        "--batch-size",
+        metavar="N|auto",
+        help="clips per decoder call, halved for the rest of the run if a call runs out of memory (a clip the "
+        f"student cannot decode alone is decoded in spatial tiles) {_default('batch_size')}",
+    )
     hardware.add_argument(
         "--offload", choices=OFFLOAD_MODES, help=f"one decoder on the GPU at a time {_default('offload')}"
     )
