@@ -6,10 +6,11 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from evalkit.file_memo import FileMemo, write_json_atomic
 
 logger = logging.getLogger(__name__)
 
@@ -35,19 +36,11 @@ def _read_json(path: Path) -> dict[str, Any]:
         return {}
 
 
-def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle, indent=1, sort_keys=True)
-    os.replace(tmp, path)
-
-
 class HashCache:
     """Remembers sha256 per resolved path, valid while the file's size and mtime are unchanged.
 
     Hashing a multi-GB teacher on every run costs seconds; a stale entry is impossible because any rewrite
-    changes the size or the mtime.
+    changes the size or the mtime (:class:`~evalkit.file_memo.FileMemo`).
     """
 
     def __init__(self, path: Path) -> None:
@@ -55,22 +48,15 @@ class HashCache:
 
     def sha256(self, file: Path) -> str:
         """sha256 of ``file``, computed once per (size, mtime)."""
-        real = file.resolve()
-        stat = real.stat()
-        key = str(real)
-        entries = _read_json(self.path)
-        entry = entries.get(key)
-        if entry and entry.get("size") == stat.st_size and entry.get("mtime_ns") == stat.st_mtime_ns:
+        memo = FileMemo(self.path, "hash cache")
+        entry = memo.get(file)
+        if entry is not None and "sha256" in entry:
             return entry["sha256"]
-        if stat.st_size > 256 * _CHUNK:
-            logger.info("hashing %s (%.1f GB)", file, stat.st_size / 1e9)
-        digest = sha256_file(real)
-        entries = _read_json(self.path)
-        entries[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": digest}
-        try:
-            _write_json_atomic(self.path, entries)
-        except OSError as exc:
-            logger.warning("could not update hash cache %s: %s", self.path, exc)
+        if file.stat().st_size > 256 * _CHUNK:
+            logger.info("hashing %s (%.1f GB)", file, file.stat().st_size / 1e9)
+        digest = sha256_file(file.resolve())
+        memo.put(file, sha256=digest)
+        memo.save()
         return digest
 
 
@@ -93,5 +79,5 @@ class PinStore:
             "origin": origin,
             "pinned_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        _write_json_atomic(self.path, entries)
+        write_json_atomic(self.path, entries)
         logger.warning("pinned %s to sha256 %s in %s", name, sha256, self.path)
