@@ -163,9 +163,7 @@ class BatchEvaluator:
             try:
                 failed.extend(work(chunk))
             except torch.OutOfMemoryError as exc:
-                self.out_of_memory_events += 1
-                _release_memory(self.placement.device)
-                message = _first_line(exc)
+                message = self._recover(exc)
                 if len(chunk) == 1:
                     failed.extend(alone(chunk[0], message) if alone else [(chunk[0], _alone_too_big(decoder, message))])
                     continue
@@ -179,6 +177,14 @@ class BatchEvaluator:
                 )
                 pending.extendleft([chunk[: self.batch_limit], chunk[self.batch_limit :]][::-1])
         return failed
+
+    def _recover(self, exc: torch.OutOfMemoryError) -> str:
+        """Count an out-of-memory error, give cached GPU blocks back, and return the error's first line."""
+        self.out_of_memory_events += 1
+        if self.placement.device.type == "cuda":
+            torch.cuda.empty_cache()
+        text = str(exc).strip()
+        return text.splitlines()[0] if text else "out of memory"
 
     def _run_teacher(self, group: list[_Live]) -> list[tuple[_Live, str]]:
         teacher = self.pair.teacher
@@ -226,9 +232,7 @@ class BatchEvaluator:
             try:
                 failed = self._run_student([clip], tiles=(tile, overlap))
             except torch.OutOfMemoryError as exc:
-                self.out_of_memory_events += 1
-                _release_memory(self.placement.device)
-                message = _first_line(exc)
+                message = self._recover(exc)
                 tile //= 2
                 continue
             self.tiled_clips.append({"clip_id": clip.clip.clip_id, "tile_latent": tile, "overlap_latent": overlap})
@@ -325,18 +329,6 @@ class BatchEvaluator:
     def _failed(self, clip: ClipRecord, stage: str, reason: str) -> dict[str, Any]:
         logger.warning("clip %s failed at %s: %s", clip.clip_id, stage, reason)
         return {**self._record(clip, "failed", stage, reason), "values": {}, "teacher_cache": None}
-
-
-def _release_memory(device: torch.device) -> None:
-    """Return cached blocks to the GPU after an out-of-memory error (nothing to do on the CPU)."""
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
-
-
-def _first_line(exc: BaseException) -> str:
-    """The first line of an out-of-memory error (CUDA's message goes on about allocator settings)."""
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else "out of memory"
 
 
 def _alone_too_big(decoder: str, message: str) -> str:
