@@ -128,3 +128,37 @@ def test_frame_folder_matches_torchvision_jpeg_decode(davis_root):
 def test_grayscale_frame_folder_is_a_wrong_channel_error(davis_root):
     with pytest.raises(DecodeError, match="wrong channels: image mode 'L' has 1, expected RGB"):
         read_video(davis_root / "JPEGImages" / "480p" / "blackswan", [0])
+
+
+_NO_FFMPEG = "ImportError: torchcodec cannot load FFmpeg's shared libraries (libavutil.so.* not found); install ..."
+
+
+def test_torchcodec_status_follows_whether_its_ffmpeg_libraries_load():
+    import torchcodec
+
+    status = backend_status()["torchcodec"]
+    if torchcodec.ffmpeg_major_version is None:  # no system FFmpeg: torchcodec imports but cannot decode
+        assert status.startswith("ImportError: torchcodec cannot load FFmpeg") and "apt-get install ffmpeg" in status
+    else:
+        assert status == "available"
+
+
+def test_an_unloadable_backend_is_never_chosen_by_auto_and_named_when_asked_for(monkeypatch):
+    from evalkit.data import backends
+
+    monkeypatch.setitem(backends._loaded, "decord", _NO_FFMPEG)
+    monkeypatch.setitem(backends._loaded, "torchcodec", _NO_FFMPEG)
+    assert backends.resolve_backend("auto") == "pyav"
+    with pytest.raises(backends.BackendUnavailableError, match=r"'torchcodec' is unavailable: .*libavutil"):
+        backends.resolve_backend("torchcodec")
+
+
+def test_datasets_verify_with_an_unloadable_backend_exits_2_with_one_line(monkeypatch, capsys):
+    from evalkit.cli import main
+    from evalkit.data import backends
+
+    monkeypatch.setitem(backends._loaded, "torchcodec", _NO_FFMPEG)
+    assert main(["datasets", "verify", "sample", "--backend", "torchcodec"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("error: decode backend 'torchcodec' is unavailable") and "libavutil" in err[0]

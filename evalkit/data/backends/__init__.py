@@ -17,7 +17,7 @@ import av
 import numpy as np
 
 from evalkit.data.backends import frame_folder
-from evalkit.data.backends.errors import DecodeError
+from evalkit.data.backends.errors import BackendUnavailableError, DecodeError
 
 BACKEND_MODULES = {
     "decord": "evalkit.data.backends.decord_backend",
@@ -27,7 +27,15 @@ BACKEND_MODULES = {
 AUTO_ORDER = ("decord", "pyav", "torchcodec")
 BACKEND_CHOICES = ("auto", *BACKEND_MODULES)
 
-__all__ = ["BACKEND_CHOICES", "DecodeError", "backend_status", "count_frames", "read_video", "resolve_backend"]
+__all__ = [
+    "BACKEND_CHOICES",
+    "BackendUnavailableError",
+    "DecodeError",
+    "backend_status",
+    "count_frames",
+    "read_video",
+    "resolve_backend",
+]
 
 _loaded: dict[str, ModuleType | str] = {}
 
@@ -53,12 +61,12 @@ def resolve_backend(backend: str = "auto") -> str:
         for name in AUTO_ORDER:
             if isinstance(_load(name), ModuleType):
                 return name
-        raise RuntimeError(f"no video decode backend can be imported: {backend_status()}")
+        raise BackendUnavailableError(f"no video decode backend can be imported: {backend_status()}")
     if backend not in BACKEND_MODULES:
         raise ValueError(f"unknown decode backend {backend!r}; choose one of: {', '.join(BACKEND_CHOICES)}")
     module = _load(backend)
     if not isinstance(module, ModuleType):
-        raise RuntimeError(f"decode backend {backend!r} is unavailable: {module}")
+        raise BackendUnavailableError(f"decode backend {backend!r} is unavailable: {module}")
     return backend
 
 

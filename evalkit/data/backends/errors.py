@@ -1,4 +1,4 @@
-"""The one error type every decode backend raises for bad input."""
+"""The errors of the decode layer: bad input (:class:`DecodeError`) and a backend that cannot run."""
 
 from __future__ import annotations
 
@@ -12,3 +12,7 @@ class DecodeError(Exception):
         super().__init__(f"{path}: {reason}")
         self.path = str(path)
         self.reason = reason
+
+
+class BackendUnavailableError(ValueError):
+    """A decode backend was asked for by name but cannot load here; the message gives the reason and the fix."""

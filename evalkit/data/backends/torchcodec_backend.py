@@ -1,13 +1,23 @@
-"""torchcodec backend (needs the system FFmpeg libraries); exact seek mode for frame-accurate access."""
+"""torchcodec backend (needs the system FFmpeg libraries); exact seek mode for frame-accurate access.
+
+torchcodec imports fine without FFmpeg and only fails at the first decode, so this module checks at
+import time that its FFmpeg libraries loaded: a backend that cannot decode is then reported
+unavailable (with the fix) and never chosen by ``auto``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
+import torchcodec
 from torchcodec.decoders import VideoDecoder
 
 NAME = "torchcodec"
+FFMPEG_FIX = "install the system FFmpeg libraries (Debian/Ubuntu: apt-get install ffmpeg)"
+
+if torchcodec.ffmpeg_major_version is None:
+    raise ImportError(f"torchcodec cannot load FFmpeg's shared libraries (libavutil.so.* not found); {FFMPEG_FIX}")
 
 
 def _decoder(path: Path) -> VideoDecoder:
