@@ -2,7 +2,8 @@
 
 The key is the canonical JSON of everything that changes the numbers: weights (sha256, or "random"),
 environment (torch version, device name, threads, dtype), latent shape and measurement settings.
-Entries are written to a temporary file and renamed into place, so a crash never leaves half a file.
+Entries are written to a temporary file and renamed into place, so a crash never leaves half a file. A profile
+with a latency measured under contention is returned but never stored, so one busy moment is not reused forever.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from evalkit.profile.conditions import any_contended
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +45,8 @@ class ProfileCache:
     def get_or_compute(
         self, label: str, fields: dict[str, Any], compute: Callable[[], dict[str, Any]]
     ) -> tuple[dict[str, Any], bool]:
-        """Return ``(profile, was_cached)``; on a miss run ``compute`` and store its result with its key fields."""
+        """Return ``(profile, was_cached)``; on a miss run ``compute`` and store its result with its key fields,
+        unless a latency in it was measured under contention."""
         path = self.path_for(label, fields)
         if self.enabled and path.exists():
             stored = json.loads(path.read_text())
@@ -51,7 +55,9 @@ class ProfileCache:
                 return stored["profile"], True
             logger.warning("profile cache file %s holds other key fields (hash collision?); recomputing", path)
         profile = compute()
-        if self.enabled:
+        if any_contended(profile):
+            logger.warning("profile for %s measured under contention; not cached, the next run measures again", label)
+        elif self.enabled:
             self._write(path, {"key": fields, "profile": profile})
         return profile, False
 

@@ -19,6 +19,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from evalkit.profile.conditions import ConditionsProbe, MeasurementConditions
+
 logger = logging.getLogger(__name__)
 
 CallTimer = Callable[[Callable[[], object]], float]
@@ -51,7 +53,10 @@ def default_timer(device: str | torch.device) -> CallTimer:
 
 @dataclass(frozen=True)
 class LatencyStats:
-    """Per-call times (seconds) and their summary; ``fps`` is output frames per second at the median."""
+    """Per-call times (seconds) and their summary; ``fps`` is output frames per second at the median.
+
+    ``conditions`` says when and under what load the timed calls ran (``None`` for stats built from given times).
+    """
 
     runs_s: tuple[float, ...]
     median_s: float
@@ -63,10 +68,17 @@ class LatencyStats:
     frames_per_call: int | None
     fps: float | None
     timer: str
+    conditions: MeasurementConditions | None = None
 
     @classmethod
     def from_runs(
-        cls, runs_s: list[float] | tuple[float, ...], *, warmup: int, frames_per_call: int | None, timer: str
+        cls,
+        runs_s: list[float] | tuple[float, ...],
+        *,
+        warmup: int,
+        frames_per_call: int | None,
+        timer: str,
+        conditions: MeasurementConditions | None = None,
     ) -> LatencyStats:
         """Summarise timed runs; p90 uses linear interpolation between order statistics (numpy's default)."""
         if not runs_s:
@@ -84,6 +96,7 @@ class LatencyStats:
             frames_per_call=frames_per_call,
             fps=fps,
             timer=timer,
+            conditions=conditions,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -118,8 +131,15 @@ def measure_latency(
     with torch.inference_mode():
         for _ in range(warmup):
             timer(fn)
-        runs = [timer(fn) for _ in range(repeats)]
+        with ConditionsProbe(device) as probe:
+            runs = [timer(fn) for _ in range(repeats)]
     logger.debug("latency runs (s): %s", ", ".join(f"{t:.4f}" for t in runs))
+    if probe.conditions is not None and probe.conditions.contended:
+        logger.warning("latency measured under contention (%s); it will not be cached", probe.conditions.reason)
     return LatencyStats.from_runs(
-        runs, warmup=warmup, frames_per_call=frames_per_call, timer=getattr(timer, "__name__", type(timer).__name__)
+        runs,
+        warmup=warmup,
+        frames_per_call=frames_per_call,
+        timer=getattr(timer, "__name__", type(timer).__name__),
+        conditions=probe.conditions,
     )

@@ -163,6 +163,8 @@ def cost_view(profile: dict[str, Any] | None) -> CostView | None:
     device = _get(profile, "env", "device_name") or _get(profile, "env", "device")
     if device:
         notes.append(f"Measured on {device}.")
+    for role, shapes in (("teacher", teacher_shapes), ("student", student_shapes)):
+        notes += filter(None, (_conditions_note(role, label, shapes[label]) for label in sorted(shapes, key=_pixels)))
     for role, entry in (("teacher", teacher), ("student", student)):
         if _get(entry, "onnx", "error"):
             notes.append(f"ONNX proxy of the {role} failed: {_get(entry, 'onnx', 'error')}")
@@ -170,6 +172,27 @@ def cost_view(profile: dict[str, Any] | None) -> CostView | None:
     if onnx_note:
         notes.append(f"ONNX proxy: {onnx_note}")
     return CostView(rows, notes, _chart_fps(teacher_shapes, student_shapes))
+
+
+def _conditions_note(role: str, label: str, shape: dict[str, Any]) -> str | None:
+    """When and under what load the latency of ``role`` at ``label`` was measured (``None`` if not recorded)."""
+    conditions = _get(shape, "latency", "conditions")
+    if not isinstance(conditions, dict):
+        return None
+    load, ratio = conditions.get("load_avg_1m"), conditions.get("cpu_wall_ratio")
+    facts = [f"measured {conditions.get('measured_utc')}"]
+    if load is not None:
+        facts.append(f"load average {load:.2f} on {conditions.get('logical_cpus')} logical CPUs")
+    if ratio is not None:
+        facts.append(f"{ratio:.2f} CPU-seconds per second, {conditions.get('threads')} threads")
+    text = ", ".join(facts)
+    if conditions.get("contended"):
+        return (
+            f"CONTENDED: the latency of the {role} @ {label} ({text}) was taken while other work competed for the "
+            f"machine ({conditions.get('reason')}); it describes that load as much as the decoder, was not cached, "
+            "and should be measured again on a quiet machine."
+        )
+    return f"Latency of the {role} @ {label}: {text}."
 
 
 def _chart_fps(

@@ -47,3 +47,29 @@ def test_rows_pair_shapes_and_chart_uses_the_largest_timed_shape():
         "ONNX proxy of the student failed: RuntimeError: unsupported op",
     ]
     assert shape_label([2, 3, 17, 256, 384]) == "17\u00d7256\u00d7384"
+
+
+def _conditions(contended: bool) -> dict:
+    return {
+        "measured_utc": "2026-12-02T08:00:00+00:00",
+        "load_avg_1m": 9.38 if contended else 1.21,
+        "logical_cpus": 2,
+        "threads": 2,
+        "cpu_wall_ratio": 0.41 if contended else 1.93,
+        "contended": contended,
+        "reason": "load average 9.38 on 2 logical CPUs" if contended else None,
+    }
+
+
+def test_every_latency_says_when_and_under_what_load_and_contention_is_flagged():
+    quiet, busy = _shape(5.0), _shape(50.0)
+    quiet["latency"]["conditions"], busy["latency"]["conditions"] = _conditions(False), _conditions(True)
+    view = cost_view({"teacher": {"params": 10, "shapes": [quiet]}, "student": {"params": 5, "shapes": [busy]}})
+    teacher_note, student_note = (note for note in view.notes if "\u00d732\u00d732" in note)
+    assert teacher_note == (
+        "Latency of the teacher @ 9\u00d732\u00d732: measured 2026-12-02T08:00:00+00:00, "
+        "load average 1.21 on 2 logical CPUs, 1.93 CPU-seconds per second, 2 threads."
+    )
+    assert student_note.startswith("CONTENDED: the latency of the student @ 9\u00d732\u00d732 (measured 2026-12-02")
+    assert "(load average 9.38 on 2 logical CPUs)" in student_note
+    assert "was not cached" in student_note
