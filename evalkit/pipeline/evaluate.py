@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
-from collections import defaultdict, deque
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +27,7 @@ from evalkit.models.tiling import decode_in_tiles
 from evalkit.pipeline.devices import Placement
 from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
 from evalkit.pipeline.samples import SampleKeeper
+from evalkit.pipeline.stage_clock import StageClock
 from evalkit.pipeline.teacher_cache import TeacherCache, TeacherEntry
 from evalkit.results.schema import per_clip_column
 
@@ -102,7 +102,8 @@ class BatchEvaluator:
         self.posterior_seed = posterior_seed
         self.rank = rank
         self.samples = samples
-        self.stage_s: dict[str, float] = defaultdict(float)
+        self.clock = StageClock(placement.device)
+        self.stage_s = self.clock.seconds
 
     def __call__(self, batch: list[ClipInput]) -> list[dict[str, Any]]:
         """Evaluate ``batch``; records come back in the batch's order."""
@@ -126,10 +127,9 @@ class BatchEvaluator:
                 for clip, reason in self._in_memory(group, self._run_student, "student", self._run_student_tiled):
                     records[clip.clip.clip_id] = self._failed(clip.clip, "student", reason)
             live = [clip for clip in live if clip.clip.clip_id not in records]
-        started = time.perf_counter()
-        for group in _same_shape(live):
-            self._score(group)
-        self.stage_s["metrics"] += time.perf_counter() - started
+        with self.clock.stage("metrics"):
+            for group in _same_shape(live):
+                self._score(group)
         for clip in live:
             if self.teacher_cache is not None and clip.cached is None:
                 self.teacher_cache.store(clip.clip, self._entry(clip))
@@ -191,12 +191,10 @@ class BatchEvaluator:
         frames = torch.stack([clip.reference for clip in group])
         pixels_in = ClipProtocol.to_model_input(frames)
         with self.placement.use(teacher), self.precision():
-            started = time.perf_counter()
-            latents = self._encode(pixels_in, group)
-            self.stage_s["teacher_encode"] += time.perf_counter() - started
-            started = time.perf_counter()
-            decoded = teacher.decode(latents)
-            self.stage_s["teacher_decode"] += time.perf_counter() - started
+            with self.clock.stage("teacher_encode"):
+                latents = self._encode(pixels_in, group)
+            with self.clock.stage("teacher_decode"):
+                decoded = teacher.decode(latents)
         ok_latent, ok_pixels = finite_clips(latents), finite_clips(decoded)
         quantised = to_uint8_clips(decoded)
         failed = []
@@ -248,14 +246,12 @@ class BatchEvaluator:
     def _run_student(self, group: list[_Live], tiles: tuple[int, int] | None = None) -> list[tuple[_Live, str]]:
         student = self.pair.student
         latents = torch.stack([clip.latent for clip in group])
-        with self.placement.use(student), self.precision():
-            started = time.perf_counter()
+        with self.placement.use(student), self.precision(), self.clock.stage("student_decode"):
             latents = latents.to(self.placement.device)
             if tiles is None:
                 decoded = student.decode(latents)
             else:
                 decoded = decode_in_tiles(student.decode, latents, self.pair.spec.spatial_compression, *tiles)
-            self.stage_s["student_decode"] += time.perf_counter() - started
         ok = finite_clips(decoded)
         quantised = to_uint8_clips(decoded)
         failed = []
