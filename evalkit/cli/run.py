@@ -7,6 +7,7 @@ import sys
 from dataclasses import fields
 from typing import Any
 
+from evalkit.data.protocol_presets import preset_names
 from evalkit.pipeline.config import (
     DEFAULT_METRICS,
     DEVICES,
@@ -59,6 +60,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"decoder pair name, see `evalkit decoders`; turbo-demo is the shipped demo pair {_default('decoder')}",
     )
     what.add_argument("--dataset", metavar="NAME", help=f"dataset name, see `evalkit datasets` {_default('dataset')}")
+    what.add_argument(
+        "--protocol",
+        dest="protocol_preset",
+        metavar="NAME",
+        help="a named, versioned protocol preset that fixes dataset, split, clip protocol and metric variants "
+        f"({', '.join(preset_names())}; files in datasets/protocols/); flags may add to it, never contradict it",
+    )
     what.add_argument("--root", metavar="PATH", help="dataset folder in its official layout (not needed for sample)")
     what.add_argument("--split", metavar="NAME", help="dataset split (default: the adapter's)")
     what.add_argument("--fold", metavar="N", type=int, help="dataset fold, e.g. UCF-101 1-3 (default: the adapter's)")

@@ -1,6 +1,7 @@
 """`evalkit run` settings: one dataclass whose defaults the CLI shows, loadable from TOML/YAML, written to results.
 
-Precedence: dataclass defaults < ``--config`` file < command-line flags. The run id (and so the default output
+Precedence: dataclass defaults < a named protocol preset < ``--config`` file < command-line flags, where a file or
+flag may add to a preset but never contradict it. The run id (and so the default output
 folder) is derived from the settings that change numbers, so re-running the same command resumes the same run.
 """
 
@@ -75,6 +76,7 @@ class RunConfig:
             over 100M parameters on the CPU); profile_onnx: ONNX proxy of ``none``, the ``student`` or ``both``.
         lpips_net, ssim_variant, fvd_variant, fvd_detector, lpips_weights: metric variants and weight files.
         teacher_config, student_config: config overrides for random init (tiny test models); file only.
+        protocol_preset: a named, versioned protocol (``datasets/protocols/<name>.yaml``) whose settings apply.
     """
 
     decoder: str | None = "turbo-demo"
@@ -114,6 +116,7 @@ class RunConfig:
     fvd_detector: str | None = None
     teacher_config: dict[str, Any] | None = None
     student_config: dict[str, Any] | None = None
+    protocol_preset: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.metrics, str):
@@ -208,13 +211,42 @@ def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def build_config(file: str | os.PathLike[str] | None = None, **overrides: Any) -> RunConfig:
-    """Defaults, then ``file``'s settings, then ``overrides`` (the command-line flags that were given)."""
+    """Defaults, then a protocol preset's settings, then ``file``'s, then ``overrides`` (the flags given)."""
     settings = load_config_file(file) if file else {}
     _check_names(overrides, "setting")
+    given = {**settings, **overrides}
+    if given.get("protocol_preset"):
+        given = apply_preset(given["protocol_preset"], given)
     try:
-        return RunConfig(**{**settings, **overrides})
+        return RunConfig(**given)
     except TypeError as exc:
         raise ConfigError(str(exc)) from None
+
+
+def apply_preset(name: str, given: dict[str, Any]) -> dict[str, Any]:
+    """``given`` on top of preset ``name``'s settings; a given value that contradicts the preset is an error."""
+    from evalkit.data.protocol_presets import PresetError, load_preset
+
+    try:
+        preset = load_preset(name)
+    except PresetError as exc:
+        raise ConfigError(str(exc)) from None
+    _check_names(preset.settings, f"setting in {preset.path}")
+    merged = {**preset.settings, **given}
+    for key, fixed in preset.settings.items():
+        value = given.get(key, fixed)
+        if isinstance(fixed, dict) and isinstance(value, dict):
+            clashes = {sub: value[sub] for sub in fixed if sub in value and value[sub] != fixed[sub]}
+            merged[key] = {**fixed, **value}
+        else:
+            clashes = {} if value == fixed else {key: value}
+        for what, wrong in clashes.items():
+            expected = fixed[what] if isinstance(fixed, dict) else fixed
+            raise ConfigError(
+                f"protocol preset {name} v{preset.version} fixes {what}={expected!r}, but {wrong!r} was given; "
+                f"drop that setting to follow the preset, or drop --protocol to run your own protocol"
+            )
+    return merged
 
 
 def _check_names(settings: dict[str, Any], what: str) -> None:

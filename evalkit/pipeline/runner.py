@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 from evalkit.data import DATASETS, ClipDataset, ClipProtocol, build_manifest
 from evalkit.data.frame_counts import FrameCountMemo
+from evalkit.data.protocol_presets import load_preset
 from evalkit.metrics import METRICS, MetricOptions, build_metrics
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.registry import DECODERS, build_pair
@@ -135,6 +136,8 @@ def run(config: RunConfig) -> RunResult:
 
     run_dir = config.run_dir
     protocol_block = run_protocol(protocol)
+    if config.protocol_preset:
+        protocol_block["preset"] = load_preset(config.protocol_preset).identity()
     identity = {
         "config": config.identity_hash(),
         "manifest": manifest.hash(),

@@ -138,7 +138,8 @@ def test_torchcodec_status_follows_whether_its_ffmpeg_libraries_load():
 
     status = backend_status()["torchcodec"]
     if torchcodec.ffmpeg_major_version is None:  # no system FFmpeg: torchcodec imports but cannot decode
-        assert status.startswith("ImportError: torchcodec cannot load FFmpeg") and "apt-get install ffmpeg" in status
+        assert status.startswith("ImportError: torchcodec cannot load FFmpeg")
+        assert "apt-get install ffmpeg" in status
     else:
         assert status == "available"
 
@@ -161,4 +162,5 @@ def test_datasets_verify_with_an_unloadable_backend_exits_2_with_one_line(monkey
     assert main(["datasets", "verify", "sample", "--backend", "torchcodec"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
-    assert err[0].startswith("error: decode backend 'torchcodec' is unavailable") and "libavutil" in err[0]
+    assert err[0].startswith("error: decode backend 'torchcodec' is unavailable")
+    assert "libavutil" in err[0]
