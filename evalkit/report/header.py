@@ -29,7 +29,9 @@ def _common_facts(results: dict[str, Any]) -> tuple[list[Fact], list[Fact]]:
     commit = provenance.get("git_commit") or "unknown"
     if provenance.get("git_dirty"):
         commit += " (uncommitted changes)"
+    preset = results["protocol"].get("preset")
     head = [
+        *([Fact("protocol preset", _preset_text(preset))] if isinstance(preset, dict) else []),
         Fact("protocol hash", str(results["protocol"]["hash"]), mono=True),
         Fact(
             "clips",
@@ -48,6 +50,10 @@ def _common_facts(results: dict[str, Any]) -> tuple[list[Fact], list[Fact]]:
         Fact("run id", str(results["run_id"]), mono=True),
     ]
     return head, tail
+
+
+def _preset_text(preset: dict[str, Any]) -> str:
+    return f"{preset.get('name')} v{preset.get('version')} ({preset.get('title')}; content {preset.get('hash')})"
 
 
 def header_facts(results: dict[str, Any]) -> list[Fact]:

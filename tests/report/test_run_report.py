@@ -199,3 +199,16 @@ def test_data_never_reaches_the_page_unescaped(tmp_path):
 def test_missing_results_is_a_clear_error(tmp_path):
     with pytest.raises(ResultsSchemaError, match="no such results file; run `evalkit run` first"):
         render_run_report(tmp_path)
+
+
+def test_header_names_the_protocol_preset_a_run_followed(tmp_path):
+    run_dir = build_run(tmp_path / "preset")
+    results_path = run_dir / "results.json"
+    results = json.loads(results_path.read_text())
+    preset = {"name": "turbo-vaed-ucf101", "version": 1, "hash": "4966cf0372ca", "title": "Table 1 <i>setup</i>"}
+    results["protocol"]["preset"] = preset
+    results_path.write_text(json.dumps(results))
+    _, html, dom = _render(run_dir)
+    assert _facts(dom)["protocol preset"] == "turbo-vaed-ucf101 v1 (Table 1 <i>setup</i>; content 4966cf0372ca)"
+    assert "<i>setup</i>" not in html
+    assert "protocol preset" not in _facts(_render(build_run(tmp_path / "plain"))[2])
