@@ -26,7 +26,7 @@ class ChartPoint:
     label: str
     fps: float
     quality: float
-    role: str = "student"  # "teacher" | "student": sets the marker
+    role: str = "student"  # "teacher" | "student" | "pareto" (a student on the Pareto front): sets the marker
 
 
 def figure_to_data_uri(fig: Figure, fmt: str = "svg") -> str:
@@ -50,7 +50,10 @@ def quality_speed_chart(points: Sequence[ChartPoint], quality_label: str, speed_
 
     fig = Figure(figsize=(6.4, 3.8))
     ax = fig.add_subplot()
-    markers = {"teacher": ("s", "#5b6673"), "student": ("o", "#1f5fa8")}
+    markers = {"teacher": ("s", "#5b6673"), "student": ("o", "#1f5fa8"), "pareto": ("D", "#b3541e")}
+    front = sorted((p for p in drawable if p.role == "pareto"), key=lambda p: p.fps)
+    if len(front) > 1:
+        ax.step([p.fps for p in front], [p.quality for p in front], where="post", color="#b3541e", lw=1, zorder=2)
     for point in drawable:
         marker, color = markers.get(point.role, markers["student"])
         ax.scatter(point.fps, point.quality, marker=marker, color=color, s=46, zorder=3)

@@ -1,8 +1,11 @@
-"""A static leaderboard site from any number of run folders: one ranked table per (dataset, protocol).
+"""A static leaderboard site from any number of run folders: one ranked table per (dataset, protocol, teacher).
 
-Runs are comparable only under the same clip protocol, so each (dataset, split, protocol hash) gets its
-own table. Several runs of the same checkpoint collapse to the latest, with the older ones linked.
-Every run also gets its own report page, so the folder can be published as is (e.g. GitHub Pages).
+Runs are comparable only under the same clip protocol and on the same teacher's latents, so each (dataset,
+split, protocol hash, teacher) gets its own table, ranking every student of that teacher; the Pareto front of
+quality against speed is marked. Runs with random weights or demonstration models are listed under the table,
+stamped, never ranked; so are the published rows of the run's protocol preset, with their citation. Several
+runs of the same checkpoint collapse to the latest, with the older ones linked. Every run also gets its own
+report page, so the folder can be published as is (e.g. GitHub Pages).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from evalkit import __version__
 from evalkit.report.cost import cost_view
 from evalkit.report.environment import render
 from evalkit.report.figures import ChartPoint, quality_speed_chart
+from evalkit.report.published import PublishedTable, published_rows
 from evalkit.report.quality import is_score_run
 from evalkit.report.run_files import RunFiles, load_run
 from evalkit.report.run_report import render_run_report
@@ -59,16 +63,27 @@ class Entry:
     fps: float | None
     fps_where: str | None
     older: list[RunLink] = field(default_factory=list)
+    pareto: bool = False
 
     @property
     def decoders(self) -> dict[str, Any]:
         """The run's ``decoders`` section."""
         return self.run.results["decoders"]
 
+    @property
+    def unranked_reason(self) -> str | None:
+        """Why this row may not be ranked (random weights, demonstration models), or ``None``."""
+        if self.run.results.get("random_weights"):
+            return "random weights"
+        if (self.decoders.get("info") or {}).get("demo"):
+            return "demonstration models"
+        return None
+
 
 @dataclass
 class Board:
-    """One leaderboard table: runs sharing dataset, split and protocol hash, best student first."""
+    """One leaderboard table: runs sharing dataset, split, protocol hash and teacher, best student first;
+    ``unranked`` holds the stamped rows (random weights, demo models), ``published`` the preset's cited rows."""
 
     dataset: str
     split: str | None
@@ -77,11 +92,15 @@ class Board:
     entries: list[Entry]
     columns: list[dict[str, Any]]
     chart: str | None = None
+    teacher: str | None = None
+    preset: dict[str, Any] | None = None
+    unranked: list[Entry] = field(default_factory=list)
+    published: PublishedTable | None = None
 
     @property
     def anchor(self) -> str:
-        """An id for the table, unique per (dataset, split, protocol)."""
-        return _slug(f"{self.dataset}-{self.split or 'all'}-{self.protocol_hash}")
+        """An id for the table, unique per (dataset, split, protocol, teacher)."""
+        return _slug(f"{self.dataset}-{self.split or 'all'}-{self.protocol_hash}-{self.teacher or 'none'}")
 
 
 def find_runs(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -155,13 +174,15 @@ def _columns(boards_runs: Sequence[RunFiles]) -> list[dict[str, Any]]:
 
 
 def build_boards(runs: Sequence[RunFiles], links: dict[Path, RunLink]) -> list[Board]:
-    """Group runs by (dataset, split, protocol hash), collapse repeated checkpoints, rank by student PSNR."""
-    groups: dict[tuple[str, str | None, str], list[RunFiles]] = defaultdict(list)
+    """Group runs by (dataset, split, protocol hash, teacher), collapse repeated checkpoints, rank by student PSNR
+    (random-weight and demo rows apart), and mark the Pareto front of student PSNR against student FPS."""
+    groups: dict[tuple[str, str | None, str, str | None], list[RunFiles]] = defaultdict(list)
     for run in runs:
-        dataset = run.results["dataset"]
-        groups[(str(dataset.get("name")), dataset.get("split"), str(run.results["protocol"]["hash"]))].append(run)
+        dataset, teacher = run.results["dataset"], (run.results["decoders"].get("teacher") or {}).get("name")
+        key = (str(dataset.get("name")), dataset.get("split"), str(run.results["protocol"]["hash"]), teacher)
+        groups[key].append(run)
     boards = []
-    for (dataset, split, protocol_hash), members in sorted(groups.items(), key=lambda item: str(item[0])):
+    for (dataset, split, protocol_hash, teacher), members in sorted(groups.items(), key=lambda item: str(item[0])):
         by_checkpoint: dict[tuple[str, ...], list[RunFiles]] = defaultdict(list)
         for run in members:
             by_checkpoint[checkpoint_key(run.results)].append(run)
@@ -172,12 +193,37 @@ def build_boards(runs: Sequence[RunFiles], links: dict[Path, RunLink]) -> list[B
             entry.older = [links[run.run_dir] for run in same[1:]]
             entries.append(entry)
         entries.sort(key=_rank_key)
+        protocol = members[0].results["protocol"]
+        preset = protocol.get("preset") if isinstance(protocol.get("preset"), dict) else None
         board = Board(
-            dataset, split, protocol_hash, members[0].results["protocol"].get("params", {}), entries, _columns(members)
+            dataset,
+            split,
+            protocol_hash,
+            protocol.get("params", {}),
+            [entry for entry in entries if entry.unranked_reason is None],
+            _columns(members),
+            teacher=teacher,
+            preset=preset,
+            unranked=[entry for entry in entries if entry.unranked_reason is not None],
+            published=published_rows(str(preset["name"]), teacher) if preset else None,
         )
+        mark_pareto_front(board.entries)
         board.chart = _board_chart(board)
         boards.append(board)
     return boards
+
+
+def mark_pareto_front(entries: Sequence[Entry]) -> None:
+    """Set ``pareto`` on every entry with FPS and PSNR that no other entry beats on both (ties do not beat)."""
+    timed = [e for e in entries if e.fps and e.values.get("psnr.student") is not None]
+    for entry in timed:
+        fps, psnr = entry.fps, entry.values["psnr.student"].value
+        entry.pareto = not any(
+            other.fps >= fps
+            and other.values["psnr.student"].value >= psnr
+            and (other.fps > fps or other.values["psnr.student"].value > psnr)
+            for other in timed
+        )
 
 
 def _rank_key(entry: Entry) -> tuple[float, str]:
@@ -188,7 +234,12 @@ def _rank_key(entry: Entry) -> tuple[float, str]:
 
 def _board_chart(board: Board) -> str | None:
     points = [
-        ChartPoint(str(entry.decoders.get("pair")), entry.fps, entry.values["psnr.student"].value)
+        ChartPoint(
+            str(entry.decoders.get("pair")),
+            entry.fps,
+            entry.values["psnr.student"].value,
+            role="pareto" if entry.pareto else "student",
+        )
         for entry in board.entries
         if entry.fps and entry.values.get("psnr.student") is not None
     ]

@@ -66,6 +66,9 @@ HARNESS = """
       result.second_sort = header.getAttribute("aria-sort");
       report.table = result;
     }
+    report.images = Array.prototype.map.call(document.images, function (img) {
+      return {alt: img.alt, loaded: img.complete && img.naturalWidth > 0};
+    });
     var out = document.createElement("pre");
     out.id = "evalkit-selftest";
     out.textContent = JSON.stringify(report);

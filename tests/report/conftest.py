@@ -105,6 +105,9 @@ def build_run(
     profile: bool = True,
     clips: int = 6,
     seed: int = 0,
+    teacher: str = "demo",
+    demo: str | None = None,
+    student_median_s: float = 0.05,
 ) -> Path:
     """Write a complete run folder (results.json, per_clip table, manifest, two samples) and return it."""
     rng = np.random.default_rng(seed)
@@ -165,9 +168,9 @@ def build_run(
             "init": "random" if random_weights else "pretrained",
             "posterior": "mode",
             "dtype": "float32",
-            "teacher": {"name": "demo", "weights": None, "state_sha256": "t" * 64},
+            "teacher": {"name": teacher, "weights": None, "state_sha256": "t" * 64},
             "student": {"name": pair, "weights": student_weights, "state_sha256": "s" * 64},
-            "info": {},
+            "info": {"demo": demo} if demo else {},
         },
         "metrics": {name: result.to_dict() for name, result in _metrics(table, clips).items()},
         "ci": {"method": "bootstrap-percentile", "level": 0.95, "resamples": 1000, "seed": 0},
@@ -209,7 +212,11 @@ def build_run(
     if profile:
         doc["profile"] = {
             "teacher": {"params": 2_000_000, "shapes": [_shape_profile(8_000_000_000, 0.5, 400_000_000)], "onnx": None},
-            "student": {"params": 500_000, "shapes": [_shape_profile(1_000_000_000, 0.05, 100_000_000)], "onnx": None},
+            "student": {
+                "params": 500_000,
+                "shapes": [_shape_profile(1_000_000_000, student_median_s, 100_000_000)],
+                "onnx": None,
+            },
         }
     write_results(run_dir, doc)
     for index in range(2):
@@ -227,7 +234,8 @@ def built_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str, Node]:
-    """Four runs: the same checkpoint twice (protocol A), another checkpoint (A), one run under protocol B."""
+    """Trained runs: the same checkpoint twice (protocol A), another checkpoint (A), one run under protocol B; and
+    under A a random-weights run and a demo run, which are listed but never ranked."""
     results = tmp_path_factory.mktemp("results")
     build_run(
         results / "ckpt-old",
@@ -247,10 +255,29 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str, Nod
         results / "nested" / "other",
         pair="turbo-<script>alert('alias')</script>",
         created_utc="2026-01-02T00:00:00+00:00",
+        student_weights_sha="b" * 64,
+        random_weights=False,
         seed=3,
         psnr_shift=3.0,
     )
-    build_run(results / "protocol-b", protocol_hash="ffffff000000", seed=4, profile=False)
+    build_run(
+        results / "protocol-b",
+        protocol_hash="ffffff000000",
+        student_weights_sha="c" * 64,
+        random_weights=False,
+        seed=4,
+        profile=False,
+    )
+    build_run(results / "random-run", pair="turbo-random", seed=5, psnr_shift=9.0)
+    build_run(
+        results / "demo-run",
+        pair="turbo-demo-pair",
+        student_weights_sha="d" * 64,
+        random_weights=False,
+        demo="demonstration models <trained on 3 clips>",
+        seed=6,
+        psnr_shift=9.0,
+    )
     out = tmp_path_factory.mktemp("site")
     index = build_leaderboard([results], out, title="Board <b>1</b>")
     html = index.read_text(encoding="utf-8")

@@ -12,6 +12,8 @@ from evalkit.report.leaderboard import build_leaderboard
 from evalkit.report.run_report import render_run_report
 
 from .browser import find_chromium, screenshot, self_test
+from .conftest import build_run
+from .dom import parse
 
 CHROMIUM = find_chromium()
 pytestmark = [
@@ -69,6 +71,39 @@ def test_leaderboard_table_is_visible_and_sorts(leaderboard_page):
     assert ranked == sorted(ranked, reverse=True)  # served best first
     assert _numbers(table["first_click"]) == sorted(ranked)
     assert [key["id"] for key in table["first_click"]] == [key["id"] for key in reversed(table["before"])]
+
+
+@pytest.fixture(scope="module")
+def ranked_site(tmp_path_factory):
+    """Three trained students of one teacher (one fast, one best, one dominated) and a random-weights run."""
+    runs = tmp_path_factory.mktemp("ranked-runs")
+    students = (("fast", 0.0, 0.02), ("best", 3.0, 0.1), ("dominated", -2.0, 0.1))
+    for index, (name, shift, median_s) in enumerate(students):
+        build_run(
+            runs / name,
+            pair=f"turbo-{name}",
+            student_weights_sha=str(index) * 64,
+            random_weights=False,
+            psnr_shift=shift,
+            student_median_s=median_s,
+            seed=index,
+        )
+    build_run(runs / "random", pair="turbo-random", seed=9)
+    return build_leaderboard([runs], tmp_path_factory.mktemp("ranked-site"))
+
+
+def test_leaderboard_ranks_students_and_draws_their_pareto_chart(ranked_site):
+    result, console = self_test(CHROMIUM, ranked_site, "table.leaderboard", 1, *DESKTOP)
+    assert result["errors"] == []
+    assert console == []
+    assert result["table"]["visible"]
+    assert {key["id"] for key in result["table"]["before"]} == {"fast", "best", "dominated"}
+    charts = [image for image in result["images"] if image["alt"].startswith("student quality against speed")]
+    assert len(charts) == 1
+    assert charts[0]["loaded"]
+    dom = parse(ranked_site.read_text(encoding="utf-8"))
+    front = {tr.attrs["data-run"] for tr in dom.find_all("tr", class_="pareto")}
+    assert front == {"fast", "best"}
 
 
 def test_images_and_charts_load_without_policy_errors(built_run, tmp_path):

@@ -37,7 +37,7 @@ def test_rows_rank_by_student_psnr_and_link_their_reports(site):
     table = dom.find_all("table", class_="sortable leaderboard")[0]
     headers, rows = table_rows(table)
     assert headers[:3] == ["decoder", "PSNR \u2191", "SSIM \u2191"]
-    assert headers[-5:] == ["student params", "student FPS", "clips", "date", "older runs"]
+    assert headers[-6:] == ["student params", "student FPS", "Pareto", "clips", "date", "older runs"]
     values = [float(row[1].attrs["data-sort"]) for row in rows]
     assert values == sorted(values, reverse=True)
     assert values == sorted([_psnr(results / "nested" / "other"), _psnr(results / "ckpt-new")], reverse=True)
@@ -73,8 +73,10 @@ def test_site_is_ready_for_github_pages(site):
     assert sorted(p.name for p in (out / "runs").iterdir()) == [
         "ckpt-new.html",
         "ckpt-old.html",
+        "demo-run.html",
         "other.html",
         "protocol-b.html",
+        "random-run.html",
     ]
 
 
@@ -103,3 +105,72 @@ def test_score_results_are_left_out_and_generation_checks_get_pages(tmp_path):
     dom = parse(index.read_text(encoding="utf-8"))
     assert "2 runs" in dom.find_all("p", class_="lead")[0].text()
     assert sorted(p.name for p in (tmp_path / "site" / "runs").iterdir()) == ["gen-a.html", "run-a.html"]
+
+
+def test_random_weight_and_demo_runs_are_listed_apart_stamped_and_never_ranked(site):
+    _, _, _, dom = site
+    ranked = dom.find_all("table", class_="sortable leaderboard")[0]
+    assert {tr.attrs["data-run"] for tr in ranked.iter("tr") if "data-run" in tr.attrs} == {"ckpt-new", "other"}
+    (unranked,) = dom.find_all("table", class_="unranked")
+    _, rows = table_rows(unranked)
+    reasons = {row[0].text(): row[1].text() for row in rows}
+    assert reasons == {"turbo-random": "random weights", "turbo-demo-pair": "demonstration models"}
+
+
+def test_pareto_front_marks_students_nobody_beats_on_both_quality_and_speed(site):
+    _, _, _, dom = site
+    ranked = dom.find_all("table", class_="sortable leaderboard")[0]
+    headers, rows = table_rows(ranked)
+    front = {row[0].find_all("a")[0].text(): row[headers.index("Pareto")].text() for row in rows}
+    # same student FPS, higher PSNR: "other" dominates "ckpt-new"
+    assert front == {"turbo-<script>alert('alias')</script>": "on the front", "turbo-demo": "\u2014"}
+
+
+def _entry(fps, psnr, name):
+    from evalkit.report.leaderboard import Entry, RunLink
+    from evalkit.results.schema import Estimate
+
+    return Entry(None, RunLink(name, "", ""), {"psnr.student": Estimate(psnr)}, None, fps, None)
+
+
+def test_mark_pareto_front_on_hand_checked_points():
+    from evalkit.report.leaderboard import mark_pareto_front
+
+    entries = [
+        _entry(10, 30.0, "slow-good"),
+        _entry(100, 28.0, "fast"),
+        _entry(50, 27.0, "dominated"),
+        _entry(100, 28.0, "tie"),
+        _entry(None, 40.0, "untimed"),
+    ]
+    mark_pareto_front(entries)
+    assert [e.link.run_id for e in entries if e.pareto] == ["slow-good", "fast", "tie"]
+
+
+def test_teachers_get_their_own_tables_and_a_preset_brings_its_published_rows(tmp_path):
+    results = tmp_path / "runs"
+    for name, teacher in (("ltx-run", "ltx"), ("hunyuan-run", "hunyuan")):
+        run_dir = build_run(
+            results / name,
+            pair=f"turbo-{teacher}",
+            teacher=teacher,
+            student_weights_sha=teacher[0] * 64,
+            random_weights=False,
+        )
+        doc = read_results(run_dir)
+        doc["protocol"]["preset"] = {"name": "turbo-vaed-ucf101", "version": 1, "hash": "x", "title": "Table 1"}
+        write_results(run_dir, doc)
+    dom = parse(build_leaderboard([results], tmp_path / "site").read_text(encoding="utf-8"))
+    assert len(dom.find_all("table", class_="sortable leaderboard")) == 2
+    published = {table.attrs["id"]: table_rows(table)[1] for table in dom.find_all("table", class_="published")}
+    assert len(published) == 2
+    labels = sorted(row[0].text() for rows in published.values() for row in rows)
+    assert labels == [
+        "HunyuanVideo VAE published",
+        "LTX-Video VAE published",
+        "Turbo-VAED-Hunyuan published",
+        "Turbo-VAED-LTX published",
+    ]
+    ltx = next(rows for key, rows in published.items() if "ltx" in key)
+    assert [float(cell.attrs["data-sort"]) for cell in ltx[1][3:7]] == [31.68, 0.9209, 0.0419, 25.01]
+    assert any("Table 1" in p.text() and "min-max" in p.text() for p in dom.find_all("p", class_="note"))
