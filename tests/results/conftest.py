@@ -102,7 +102,8 @@ def write_run(tmp_path: Path):
                 num_clips=n,
                 label="rFVD",
                 higher_is_better=False,
-                variant=fvd_variant or {"detector": "i3d", "n_clips": n, "frames": 9, "min_clips": n, "comparable": True},
+                variant=fvd_variant
+                or {"detector": "i3d", "n_clips": n, "frames": 9, "min_clips": n, "comparable": True},
             ),
             "ssim": unavailable_metric_result(
                 "ssim", label="SSIM", higher_is_better=True, reason="disabled in this test"

@@ -80,8 +80,8 @@ def test_rules_file(tmp_path):
     [
         (None, r"cannot read rules file .*rules.txt: No such file or directory; pass an existing text file"),
         (b"\x89PNG\r\n\x1a\n\x00\x00", r"rules file .*rules.txt is not UTF-8 text \(byte 0: invalid start byte\)"),
-        ("psnr.loss<=0.3\npsnr.loss<=".encode(), r"rules.txt:2: cannot parse gate rule 'psnr.loss<='"),
-        ("psnr.lost<=0.3\n".encode(), r"rules.txt:1: gate rule 'psnr.lost<=0.3': unknown quantity 'lost'"),
+        (b"psnr.loss<=0.3\npsnr.loss<=", r"rules.txt:2: cannot parse gate rule 'psnr.loss<='"),
+        (b"psnr.lost<=0.3\n", r"rules.txt:1: gate rule 'psnr.lost<=0.3': unknown quantity 'lost'"),
     ],
     ids=["missing", "binary", "truncated", "typo"],
 )
