@@ -207,8 +207,10 @@ class _Quantities:
             note = f"loss = {delta}"
         if self.baseline is None or rule.section == "generation":
             if delta not in metric.paired:
-                where = "generation " if rule.section == "generation" else ""
-                raise GateInputError(f"{self.run_path}: {where}{metric.name} has no paired {delta} (teacher-only run?)")
+                where = (
+                    f"generation {metric.name}" if rule.section == "generation" else f"{metric.name} (teacher only?)"
+                )
+                raise GateInputError(f"{self.run_path}: {where} has no paired {delta}")
             return metric.paired[delta], note
         return self._against_baseline(metric, delta), note
 
