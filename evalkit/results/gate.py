@@ -207,9 +207,9 @@ class _Quantities:
             note = f"loss = {delta}"
         if self.baseline is None or rule.section == "generation":
             if delta not in metric.paired:
-                where = (
-                    f"generation {metric.name}" if rule.section == "generation" else f"{metric.name} (teacher only?)"
-                )
+                where = f"{metric.name} (teacher-only run?)"
+                if rule.section == "generation":
+                    where = f"generation {metric.name}"
                 raise GateInputError(f"{self.run_path}: {where} has no paired {delta}")
             return metric.paired[delta], note
         return self._against_baseline(metric, delta), note
