@@ -99,7 +99,7 @@ class GateReport:
                 f"{outcome.rule.op} {outcome.rule.threshold:g}",
                 {True: "higher is better", False: "lower is better", None: "-"}[outcome.higher_is_better],
                 outcome.status.upper(),
-                outcome.note,
+                " ".join(outcome.note.split()),  # one line per rule, even for multi-line reasons
             )
             for outcome in self.outcomes
         ]

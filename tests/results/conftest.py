@@ -106,7 +106,7 @@ def write_run(tmp_path: Path):
                 or {"detector": "i3d", "n_clips": n, "frames": 9, "min_clips": n, "comparable": True},
             ),
             "ssim": unavailable_metric_result(
-                "ssim", label="SSIM", higher_is_better=True, reason="disabled in this test"
+                "ssim", label="SSIM", higher_is_better=True, reason="disabled in this test\n  (a second line)"
             ),
         }
         run_dir = tmp_path / name

@@ -84,6 +84,9 @@ def test_ci_bound_needs_min_clips(write_run, capsys):
     assert main(["gate", str(path), "--use-ci", "--rule", "psnr.loss<=1"]) == EXIT_UNUSABLE
     assert "rests on 6 clips" in capsys.readouterr().out
     assert check(write_run("run12", TEACHER_12, STUDENT_12), [parse_rule("psnr.loss.upper<=1")]).exit_code == 0
+    with pytest.raises(SystemExit):
+        main(["gate", str(path), "--rule", "psnr.loss.upper<=1", "--min-clips", "0"])
+    assert "--min-clips: must be a whole number of at least 1, got 0" in capsys.readouterr().err
 
 
 def test_fvd_alias_and_missing_ci_bound(write_run):
@@ -101,6 +104,7 @@ def test_unavailable_or_unknown_metric_is_unusable(write_run):
     report = check(path, [parse_rule("ssim.loss<=0.1"), parse_rule("vmaf.loss<=1")])
     assert [o.status for o in report.outcomes] == ["error", "error"]
     assert "unavailable in this run: disabled in this test" in report.outcomes[0].note
+    assert len(report.table().splitlines()) == 5  # header, rule, two rows, verdict: multi-line reasons flattened
     assert "no metric 'vmaf' in this run (it has: fvd, lpips, psnr, ssim" in report.outcomes[1].note
 
 
