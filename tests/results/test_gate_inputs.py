@@ -7,7 +7,9 @@ import pytest
 
 from evalkit.cli import main
 from evalkit.models.demo import DEMO_NOTE
-from evalkit.results.gate import EXIT_FAIL, EXIT_PASS, EXIT_UNUSABLE, check, parse_rule
+from evalkit.results.gate import EXIT_FAIL, EXIT_PASS, EXIT_UNUSABLE, GateInputError, check, parse_rule
+from evalkit.results.gate_inputs import refuse_run
+from evalkit.results.gate_rules import ALLOWANCES
 
 TEACHER = [30.0, 31.0, 32.0, 33.0, 34.0, 35.0]
 STUDENT = [29.8, 30.7, 31.9, 32.8, 33.7, 34.9]
@@ -82,7 +84,9 @@ def test_empty_run_is_always_refused(write_run, capsys):
     doc.update(status="empty", clips={"total": 6, "evaluated": 0, "failed": 6, "skipped": []})
     path.write_text(json.dumps(doc))
     assert gate(path, "--allow", "partial") == EXIT_UNUSABLE
-    assert "status 'empty'" in one_line_error(capsys)
+    assert "status 'empty'" in one_line_error(capsys)  # the schema or the gate refuses it, whichever reads it first
+    with pytest.raises(GateInputError, match=r"run status 'empty' \(no clip was evaluated, .*--allow partial does not"):
+        refuse_run(doc, path, frozenset(ALLOWANCES))
 
 
 def test_unknown_allowance_is_an_argument_error(write_run, capsys):
