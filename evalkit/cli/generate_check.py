@@ -19,7 +19,7 @@ EPILOG = """examples:
 Per-sample PSNR/SSIM/LPIPS compare the student's decode with the teacher's decode of the same latent (the
 teacher output is the reference: generated videos have no ground truth). FVD: teacher set and student set
 against the real reference set, and student set against teacher set. Gate rules read them as gen.*, e.g.
-`evalkit gate RUN --rule 'gen.fvd.increase<=5'`. Docs: docs/generation.md.
+`evalkit gate RUN --rule 'gen.fvd.loss<=5'`. Docs: docs/generation.md.
 Exit codes: 0 done, 2 unusable settings, latents that do not fit the decoder, or missing weights/packages."""
 
 _NOT_CONFIG = ("func", "command", "verbose")

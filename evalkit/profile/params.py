@@ -1,4 +1,4 @@
-"""Parameter counts of a module, by top-level block, and a check against an expected (published) count."""
+"""Parameter counts of a module, by top-level block, and a check against a published count."""
 
 from __future__ import annotations
 
@@ -37,17 +37,21 @@ def parameters_by_block(module: nn.Module) -> dict[str, int]:
     return {name: count for name, count in blocks.items() if count}
 
 
-def check_parameter_count(counted: int, expected: int | None, *, what: str) -> dict[str, Any]:
-    """Compare a counted number of parameters with the expected one; log a warning on a mismatch.
+def check_parameter_count(
+    counted: int, expected: int | None, *, what: str, source: str | None = None
+) -> dict[str, Any]:
+    """Compare a counted number of parameters with a published one; log a warning on a mismatch.
 
-    Returns ``{"counted", "expected", "matches"}``; ``matches`` is ``None`` when nothing is expected.
+    Returns ``{"counted", "expected", "matches", "source"}``: ``source`` says where ``expected`` was published;
+    ``matches`` is ``None`` when nothing is published.
     """
     matches = None if expected is None else counted == expected
     if matches is False:
         logger.warning(
-            "%s has %d parameters but %d are expected: the built architecture differs from the published one",
+            "%s has %d parameters but %d are published (%s): the built architecture differs from the published one",
             what,
             counted,
             expected,
+            source,
         )
-    return {"counted": counted, "expected": expected, "matches": matches}
+    return {"counted": counted, "expected": expected, "matches": matches, "source": source}

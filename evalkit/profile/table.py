@@ -99,9 +99,10 @@ def _parameter_line(role: str, parameters: dict[str, Any]) -> str:
     parts = []
     for part, check in parameters.items():
         if check.get("matches") is None:
-            verdict = "no registry count"
+            verdict = "no published count"
         else:
-            verdict = "= registry" if check["matches"] else f"!= registry {check['expected']:,}"
+            verdict = "= published" if check["matches"] else f"!= published {check['expected']:,}"
+            verdict += f", {check['source']}" if check.get("source") else ""
         parts.append(f"{part} {check['counted']:,} ({verdict})")
     return f"{role} parameters: " + "; ".join(parts)
 

@@ -1,12 +1,10 @@
-"""CI quality gate: rules such as ``psnr.drop<=0.3`` checked against a results file (and optional baseline).
+"""CI quality gate: rules such as ``psnr.loss<=0.3`` checked against a results file (and optional baseline).
 
-Rule grammar: ``<metric>.<quantity>[.<bound>] <op> <number>`` where quantity is a comparison
-(``teacher``, ``student``, ``student_vs_teacher``) or a paired delta (``drop``, ``increase``,
-``retention``), bound is ``value`` (default), ``lower`` or ``upper`` (the 95% CI bounds) and op is one
-of ``<=``, ``>=``, ``<``, ``>``. Without a baseline the deltas are the run's student against its
-teacher; with one, the run's student against the baseline's student, paired clip by clip.
-A ``gen.`` prefix (``gen.fvd.increase<=5``) judges the ``generation`` section written by
-`evalkit generate-check` instead of ``metrics``; those rules are judged within the run (no baseline).
+Rule grammar (:mod:`evalkit.results.gate_rules`): ``<metric>.<quantity>[.<bound>] <op> <number>``. Without a
+baseline the paired quantities are the run's student against its teacher; with one, the run's student
+against the baseline's student, paired clip by clip. ``over_floor`` is the run's student against the run's
+resample floor. A ``gen.`` prefix judges the ``generation`` section written by `evalkit generate-check`
+(within the run, no baseline). Runs the caller did not ``allow`` are refused (:mod:`evalkit.results.gate_inputs`).
 """
 
 from __future__ import annotations
@@ -14,27 +12,39 @@ from __future__ import annotations
 import math
 import operator
 import os
-import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from evalkit.results.io import read_per_clip, read_results
-from evalkit.results.schema import (
-    COMPARISONS,
-    DELTAS,
-    METRIC_ALIASES,
-    Estimate,
-    MetricResult,
-    ResultsSchemaError,
-    canonical_metric,
-    metric_results,
-    per_clip_column,
+from evalkit.results.gate_inputs import (
+    bootstrap_settings,
+    floor_estimate,
+    is_fvd,
+    metrics_of,
+    per_clip_column_values,
+    read_run,
+    refuse_run,
+    refuse_small_fvd,
 )
+from evalkit.results.gate_rules import (
+    ALLOWANCES,
+    DEFAULT_MIN_CLIPS,
+    LOSS,
+    OVER_FLOOR,
+    GateInputError,
+    Rule,
+    misdirected,
+    parse_rule,
+    read_rules_file,
+)
+from evalkit.results.schema import COMPARISONS, METRIC_ALIASES, Estimate, MetricResult, per_clip_column
 from evalkit.results.stats import DEFAULT_RESAMPLES, paired_estimates, point_deltas
+
+__all__ = ["GateInputError", "GateReport", "Outcome", "Rule", "check", "parse_rule", "read_rules_file"]
 
 EXIT_PASS = 0
 EXIT_FAIL = 1
@@ -46,80 +56,17 @@ _OPERATORS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     ">": operator.gt,
 }
-_BOUNDS = ("value", "lower", "upper")
-_RULE = re.compile(
-    r"^\s*(?:(?P<section>gen)\.)?(?P<metric>[a-z0-9_\-]+)\.(?P<quantity>[a-z_]+)(?:\.(?P<bound>[a-z]+))?\s*"
-    r"(?P<op><=|>=|<|>)\s*(?P<threshold>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$"
-)
-
-
-class GateInputError(ValueError):
-    """Input the gate cannot judge (unreadable file, incomparable runs, a rule naming a missing value): exit 2."""
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One parsed gate rule."""
-
-    metric: str
-    quantity: str
-    bound: str
-    op: str
-    threshold: float
-    text: str
-    section: str = "metrics"
-
-    def with_conservative_bound(self) -> Rule:
-        """The same rule judged on the CI bound that makes it hardest to pass (upper for ``<``, lower for ``>``)."""
-        if self.bound != "value":
-            return self
-        return replace(self, bound="upper" if self.op.startswith("<") else "lower")
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """A rule, the number it was judged on, and pass / fail / error."""
+    """A rule, the number it was judged on, pass / fail / error, and the metric's direction when known."""
 
     rule: Rule
     observed: float | None
     status: str
     note: str = ""
-
-
-def parse_rule(text: str) -> Rule:
-    """Parse one rule; a malformed one raises :class:`GateInputError` naming the grammar."""
-    match = _RULE.match(text.strip().lower())
-    if match is None:
-        raise GateInputError(
-            f"cannot parse gate rule {text!r}; expected METRIC.QUANTITY[.BOUND] OP NUMBER, e.g. 'psnr.drop<=0.3' "
-            f"(quantity: {', '.join(COMPARISONS + DELTAS)}; bound: {', '.join(_BOUNDS)}; op: <=, >=, <, >; "
-            "prefix gen. for the generation section, e.g. 'gen.fvd.increase<=5')"
-        )
-    quantity, bound = match["quantity"], match["bound"] or "value"
-    if quantity not in COMPARISONS + DELTAS:
-        raise GateInputError(
-            f"gate rule {text!r}: unknown quantity {quantity!r}; choose one of {', '.join(COMPARISONS + DELTAS)}"
-        )
-    if bound not in _BOUNDS:
-        raise GateInputError(f"gate rule {text!r}: unknown bound {bound!r}; choose one of {', '.join(_BOUNDS)}")
-    return Rule(
-        canonical_metric(match["metric"]),
-        quantity,
-        bound,
-        match["op"],
-        float(match["threshold"]),
-        text.strip(),
-        "generation" if match["section"] else "metrics",
-    )
-
-
-def read_rules_file(path: str | os.PathLike[str]) -> list[Rule]:
-    """Rules from a text file, one per line; blank lines and ``#`` comments are ignored."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise GateInputError(f"cannot read rules file {path}: {exc.strerror}") from None
-    return [parse_rule(line.split("#", 1)[0]) for line in lines if line.split("#", 1)[0].strip()]
+    higher_is_better: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -139,16 +86,20 @@ class GateReport:
         return EXIT_FAIL if "fail" in statuses else EXIT_PASS
 
     def table(self) -> str:
-        """A plain-text pass/fail table, one row per rule, and a verdict line."""
-        header = ("rule", "judged on", "observed", "result", "note")
+        """A plain-text table, one row per rule (metric, quantity, bound used, value, threshold, direction,
+        verdict), and a verdict line."""
+        header = ("rule", "metric", "quantity", "judged on", "value", "threshold", "direction", "verdict", "note")
         rows = [
             (
                 outcome.rule.text,
-                ("gen." if outcome.rule.section == "generation" else "")
-                + f"{outcome.rule.metric}.{outcome.rule.quantity}.{outcome.rule.bound}",
+                ("gen." if outcome.rule.section == "generation" else "") + outcome.rule.metric,
+                outcome.rule.quantity,
+                outcome.rule.bound,
                 "-" if outcome.observed is None else f"{outcome.observed:.6g}",
+                f"{outcome.rule.op} {outcome.rule.threshold:g}",
+                {True: "higher is better", False: "lower is better", None: "-"}[outcome.higher_is_better],
                 outcome.status.upper(),
-                outcome.note,
+                " ".join(outcome.note.split()),  # one line per rule, even for multi-line reasons
             )
             for outcome in self.outcomes
         ]
@@ -169,29 +120,31 @@ def check(
     *,
     baseline_path: str | os.PathLike[str] | None = None,
     use_ci: bool = False,
+    allow: Iterable[str] = (),
+    min_clips: int = DEFAULT_MIN_CLIPS,
 ) -> GateReport:
     """Judge ``rules`` on a results file; ``use_ci`` judges every rule on its conservative CI bound.
 
-    Raises :class:`GateInputError` when the files cannot be read or the runs are not comparable.
+    ``allow`` admits runs that are otherwise refused (see :data:`ALLOWANCES`); a rule on a CI bound needs
+    ``min_clips`` clips. Raises :class:`GateInputError` when the files cannot be read, a run is refused or
+    the runs are not comparable.
     """
+    allow = frozenset(allow)
+    if unknown := sorted(allow - set(ALLOWANCES)):
+        raise GateInputError(f"cannot allow {', '.join(unknown)}; choose from {', '.join(ALLOWANCES)}")
     rules = [rule.with_conservative_bound() if use_ci else rule for rule in rules]
     if not rules:
-        raise GateInputError("no gate rules given; pass --rule 'psnr.drop<=0.3' or --rules FILE")
-    run = _read(results_path)
-    quantities = _Quantities(run, Path(results_path))
+        raise GateInputError("no gate rules given; pass --rule 'psnr.loss<=0.3' or --rules FILE")
+    run = read_run(results_path)
+    refuse_run(run, results_path, allow)
+    baseline = None
     if baseline_path is not None:
-        baseline = _read(baseline_path)
+        baseline = read_run(baseline_path)
+        refuse_run(baseline, baseline_path, allow)
         _require_comparable(run, baseline, results_path, baseline_path)
-        quantities = _Quantities(run, Path(results_path), baseline, Path(baseline_path))
-    outcomes = tuple(_judge(rule, quantities) for rule in rules)
+    quantities = _Quantities(run, Path(results_path), baseline, baseline_path, allow)
+    outcomes = tuple(_judge(rule, quantities, min_clips) for rule in rules)
     return GateReport(str(results_path), None if baseline_path is None else str(baseline_path), outcomes)
-
-
-def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
-    try:
-        return read_results(path)
-    except ResultsSchemaError as exc:
-        raise GateInputError(str(exc)) from None
 
 
 def _require_comparable(run: dict, baseline: dict, run_path: Any, baseline_path: Any) -> None:
@@ -207,45 +160,72 @@ def _require_comparable(run: dict, baseline: dict, run_path: Any, baseline_path:
 
 
 class _Quantities:
-    """Looks up the number a rule names, computing baseline-paired deltas from the per-clip tables."""
+    """Looks up the number a rule names: stored values, paired deltas (against the teacher or clip by clip
+    against a baseline), ``loss`` and ``over_floor``."""
 
-    def __init__(self, run: dict, run_path: Path, baseline: dict | None = None, baseline_path: Path | None = None):
+    def __init__(
+        self,
+        run: dict,
+        run_path: Path,
+        baseline: dict | None,
+        baseline_path: str | os.PathLike[str] | None,
+        allow: frozenset[str],
+    ):
         self.run, self.run_path = run, run_path
-        self.baseline, self.baseline_path = baseline, baseline_path
-        self.metrics = metric_results(run)
-        self.baseline_metrics = metric_results(baseline) if baseline is not None else {}
+        self.baseline = baseline
+        self.baseline_path = None if baseline_path is None else Path(baseline_path)
+        self.allow = allow
+        self.metrics = metrics_of(run["metrics"], run_path)
+        self.baseline_metrics = {} if baseline is None else metrics_of(baseline["metrics"], self.baseline_path)
 
-    def estimate(self, rule: Rule) -> Estimate:
-        if rule.section == "generation":
-            return self._generation_estimate(rule)
-        metric = self._metric(rule.metric, self.metrics, self.run_path)
-        if rule.quantity in COMPARISONS:
-            return self._value(metric, rule.quantity, self.run_path)
-        if self.baseline is None:
-            if rule.quantity not in metric.paired:
-                raise GateInputError(
-                    f"{self.run_path}: {metric.name} has no paired {rule.quantity} (teacher-only run?)"
-                )
-            return metric.paired[rule.quantity]
-        return self._against_baseline(metric, rule.quantity)
-
-    def _generation_estimate(self, rule: Rule) -> Estimate:
-        """A ``gen.`` rule: the value or paired delta stored in the run's ``generation`` section."""
+    def metric(self, rule: Rule) -> MetricResult:
+        """The metric entry ``rule`` names, in the ``metrics`` or (``gen.``) ``generation`` section."""
+        if rule.section == "metrics":
+            return self._lookup(rule.metric, self.metrics, self.run_path)
         section = self.run.get("generation")
         if not isinstance(section, dict):
             raise GateInputError(f"{self.run_path}: no generation section; run `evalkit generate-check --into RUN`")
         if self.baseline is not None:
             raise GateInputError(f"{rule.text}: gen.* rules are judged within one run; drop --baseline for them")
-        metrics = {name: MetricResult.from_dict(name, entry) for name, entry in section.get("metrics", {}).items()}
-        metric = self._metric(rule.metric, metrics, self.run_path)
-        if rule.quantity in COMPARISONS:
-            return self._value(metric, rule.quantity, self.run_path)
-        if rule.quantity not in metric.paired:
-            raise GateInputError(f"{self.run_path}: generation {metric.name} has no paired {rule.quantity}")
-        return metric.paired[rule.quantity]
+        metrics = metrics_of(section.get("metrics", {}), self.run_path, "generation.metrics")
+        return self._lookup(rule.metric, metrics, self.run_path)
 
-    def _against_baseline(self, metric: MetricResult, quantity: str) -> Estimate:
-        base = self._metric(metric.name, self.baseline_metrics, self.baseline_path)
+    def estimate(self, rule: Rule, metric: MetricResult) -> tuple[Estimate, str]:
+        """The number ``rule`` is judged on, and a note on how it was derived (empty for stored numbers)."""
+        if problem := misdirected(rule, metric.higher_is_better):
+            raise GateInputError(problem)
+        if is_fvd(metric) and "small-fvd" not in self.allow:
+            refuse_small_fvd(metric, self.run_path)
+        if rule.quantity in COMPARISONS:
+            return self._value(metric, rule.quantity, self.run_path), ""
+        if rule.quantity == OVER_FLOOR:
+            return self._over_floor(rule, metric)
+        delta = rule.quantity
+        note = ""
+        if delta == LOSS:
+            delta = "drop" if metric.higher_is_better else "increase"
+            note = f"loss = {delta}"
+        if self.baseline is None or rule.section == "generation":
+            if delta not in metric.paired:
+                where = f"{metric.name} (teacher-only run?)"
+                if rule.section == "generation":
+                    where = f"generation {metric.name}"
+                raise GateInputError(f"{self.run_path}: {where} has no paired {delta}")
+            return metric.paired[delta], note
+        return self._against_baseline(metric, delta), note
+
+    def _over_floor(self, rule: Rule, metric: MetricResult) -> tuple[Estimate, str]:
+        """Student minus the resample floor (floor minus student when lower is better): positive = above the floor."""
+        if rule.section == "generation":
+            raise GateInputError(f"{rule.text}: over_floor is judged on the metrics section; drop the gen. prefix")
+        student = self._value(metric, "student", self.run_path)
+        floor, label = floor_estimate(self.run, metric.name, self.run_path)
+        margin = student.value - floor.value if metric.higher_is_better else floor.value - student.value
+        note = f"student {student.value:.6g} vs {label} {floor.value:.6g}"
+        return Estimate(value=margin, n=student.n), note
+
+    def _against_baseline(self, metric: MetricResult, delta: str) -> Estimate:
+        base = self._lookup(metric.name, self.baseline_metrics, self.baseline_path)
         if base.variant != metric.variant:
             raise GateInputError(
                 f"refusing to compare {metric.name}: variant {metric.variant!r} in {self.run_path} "
@@ -254,22 +234,25 @@ class _Quantities:
         if not metric.per_clip:
             reference = self._value(base, "student", self.baseline_path).value
             candidate = self._value(metric, "student", self.run_path).value
-            return point_deltas(reference, candidate, higher_is_better=metric.higher_is_better)[quantity]
+            return point_deltas(reference, candidate, higher_is_better=metric.higher_is_better)[delta]
         column = per_clip_column(metric.name, "student")
-        joined = _ok_rows(read_per_clip(self.baseline_path), column).merge(
-            _ok_rows(read_per_clip(self.run_path), column), on="clip_id", suffixes=("_base", "_run")
+        joined = pd.merge(
+            per_clip_column_values(self.baseline_path, column),
+            per_clip_column_values(self.run_path, column),
+            on="clip_id",
+            suffixes=("_base", "_run"),
         )
-        ci = self.run.get("ci", {})
+        seed, resamples = bootstrap_settings(self.run, self.run_path, DEFAULT_RESAMPLES)
         return paired_estimates(
             joined[f"{column}_base"].to_numpy(np.float64),
             joined[f"{column}_run"].to_numpy(np.float64),
             higher_is_better=metric.higher_is_better,
-            seed=int(ci.get("seed", 0)),
-            resamples=int(ci.get("resamples", DEFAULT_RESAMPLES)),
-        )[quantity]
+            seed=seed,
+            resamples=resamples,
+        )[delta]
 
     @staticmethod
-    def _metric(name: str, metrics: dict[str, MetricResult], path: Path | None) -> MetricResult:
+    def _lookup(name: str, metrics: dict[str, MetricResult], path: Path | None) -> MetricResult:
         if name not in metrics:
             known = ", ".join(sorted(metrics)) or "(none)"
             aliases = ", ".join(f"{a} = {m}" for a, m in METRIC_ALIASES.items())
@@ -286,27 +269,31 @@ class _Quantities:
         return metric.values[comparison]
 
 
-def _ok_rows(table, column: str):
-    if column not in table.columns:
-        raise GateInputError(f"per-clip table has no column {column!r}")
-    return table.loc[table["status"] == "ok", ["clip_id", column]]
-
-
-def _judge(rule: Rule, quantities: _Quantities) -> Outcome:
+def _judge(rule: Rule, quantities: _Quantities, min_clips: int) -> Outcome:
     try:
-        estimate = quantities.estimate(rule)
+        metric = quantities.metric(rule)
     except GateInputError as exc:
         return Outcome(rule, None, "error", str(exc))
+    direction = metric.higher_is_better
+    try:
+        estimate, how = quantities.estimate(rule, metric)
+    except GateInputError as exc:
+        return Outcome(rule, None, "error", str(exc), direction)
     observed = estimate.bound(rule.bound)
     if observed is None:
-        return Outcome(
-            rule, None, "error", f"no {rule.bound} CI bound for {rule.metric}.{rule.quantity} (n={estimate.n})"
+        note = f"no {rule.bound} CI bound for {rule.name} (n={estimate.n}); judge its value"
+        return Outcome(rule, None, "error", note, direction)
+    if rule.bound != "value" and estimate.n < min_clips:
+        note = (
+            f"{rule.name}.{rule.bound} rests on {estimate.n} clips; a rule on a CI bound needs at least {min_clips} "
+            "(--min-clips): evaluate more clips, or judge the value"
         )
+        return Outcome(rule, observed, "error", note, direction)
     if not math.isfinite(observed):
-        return Outcome(rule, observed, "error", "value is not finite (no clip evaluated?)")
+        return Outcome(rule, observed, "error", "value is not finite (no clip evaluated?)", direction)
     passed = _OPERATORS[rule.op](observed, rule.threshold)
-    note = f"95% CI [{_fmt(estimate.ci_low)}, {_fmt(estimate.ci_high)}], n={estimate.n}"
-    return Outcome(rule, observed, "pass" if passed else "fail", note)
+    ci = f"95% CI [{_fmt(estimate.ci_low)}, {_fmt(estimate.ci_high)}], n={estimate.n}"
+    return Outcome(rule, observed, "pass" if passed else "fail", "; ".join(filter(None, (how, ci))), direction)
 
 
 def _fmt(value: float | None) -> str:

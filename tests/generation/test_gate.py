@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from evalkit.cli import main
@@ -16,7 +18,10 @@ def test_gen_prefix_selects_the_generation_section():
     assert parse_rule("gen.rfvd.student.upper<1").metric == "fvd"
 
 
-def test_gen_rules_pass_and_fail_on_the_stored_numbers(checked):
+ALLOW = ("random", "small-fvd")  # tiny random decoders on a few generated samples
+
+
+def test_gen_rules_pass_and_fail_on_the_stored_numbers(checked, capsys):
     run_dir = checked[0].run_dir
     fvd = read_results(run_dir)["generation"]["metrics"]["fvd"]
     increase = fvd["paired"]["increase"]["value"]
@@ -25,19 +30,24 @@ def test_gen_rules_pass_and_fail_on_the_stored_numbers(checked):
         parse_rule(f"gen.fvd.increase<={increase + 0.01}"),
         parse_rule(f"gen.psnr.student_vs_teacher.lower>={psnr['ci_low'] - 0.01}"),
     ]
-    report = check(run_dir, rules)
+    report = check(run_dir, rules, allow=ALLOW, min_clips=psnr["n"])
     assert report.exit_code == EXIT_PASS
     assert [outcome.observed for outcome in report.outcomes] == pytest.approx([increase, psnr["ci_low"]])
-    assert "gen.fvd.increase.value" in report.table()
-    assert check(run_dir, [parse_rule(f"gen.fvd.increase<={increase - 0.01}")]).exit_code == EXIT_FAIL
+    first_row = re.split(r"\s{2,}", report.table().splitlines()[2])
+    assert first_row[:4] == [f"gen.fvd.increase<={increase + 0.01}", "gen.fvd", "increase", "value"]
+    assert check(run_dir, [parse_rule(f"gen.fvd.loss<={increase - 0.01}")], allow=ALLOW).exit_code == EXIT_FAIL
+    assert check(run_dir, [parse_rule("gen.fvd.drop<=5")], allow=ALLOW).exit_code == EXIT_UNUSABLE
+    assert main(["gate", str(run_dir), "--rule", "gen.fvd.loss<=5"]) == EXIT_UNUSABLE
+    assert "random weights (random_weights: true;" in capsys.readouterr().err
 
 
 def test_gen_rules_that_cannot_be_judged_exit_2(checked, capsys):
     run_dir = checked[0].run_dir
-    report = check(run_dir, [parse_rule("gen.psnr.drop<=1"), parse_rule("psnr.drop<=1")])
+    report = check(run_dir, [parse_rule("gen.psnr.drop<=1"), parse_rule("psnr.drop<=1")], allow=ALLOW)
     notes = [outcome.note for outcome in report.outcomes]
     assert report.exit_code == EXIT_UNUSABLE
     assert notes[0].endswith("generation psnr has no paired drop")
     assert "no metric 'psnr' in this run (it has: (none)" in notes[1]
-    assert main(["gate", str(run_dir), "--rule", "gen.fvd.increase<=5", "--baseline", str(run_dir)]) == EXIT_UNUSABLE
+    argv = ["gate", str(run_dir), "--rule", "gen.fvd.increase<=5", "--baseline", str(run_dir), "--allow", "random"]
+    assert main(argv) == EXIT_UNUSABLE
     assert "gen.* rules are judged within one run; drop --baseline for them" in capsys.readouterr().out

@@ -80,7 +80,9 @@ def test_cli_run_writes_every_file_with_provenance(tiny_config, tmp_path, capsys
     assert psnr["paired"]["drop"]["value"] == pytest.approx(
         (table["psnr.teacher"] - table["psnr.student"]).mean(), rel=1e-9
     )
-    assert main(["gate", str(run_dir / "results.json"), "--rule", "psnr.student_vs_teacher>=0"]) == 0
+    gate = ["gate", str(run_dir / "results.json"), "--rule", "psnr.student_vs_teacher>=0"]
+    assert main(gate) == 2  # tiny random decoders: refused unless allowed
+    assert main([*gate, "--allow", "random"]) == 0
     for sample in samples:  # the saved frames are the ones the metrics scored
         row = table.loc[sample.clip_id]
         assert _psnr(sample.ground_truth, sample.student) == pytest.approx(row["psnr.student"], rel=1e-9)

@@ -1,4 +1,4 @@
-"""bench: latent shapes from the registry, preset parameter counts against the reference manifests,
+"""bench: latent shapes from the registry, preset parameter counts against the official manifests and the paper,
 and `evalkit bench` end to end on tiny random pairs (table, bench.json layout, cache)."""
 
 import json
@@ -12,11 +12,13 @@ from evalkit.profile.bench import (
     _float32_cpu,
     _tiled_decode,
     latent_shape,
+    parameter_report,
     parse_dtype,
     parse_resolutions,
     student_head_parameters,
 )
 from evalkit.profile.params import count_parameters, parameters_by_block
+from evalkit.profile.published import STUDENT_DECODER_PARAMS, STUDENT_DECODER_SOURCE, TEACHER_DECODER_PARAMS
 
 turbo_vaed = pytest.importorskip("evalkit.models.turbo_vaed")
 registry = pytest.importorskip("evalkit.models.registry")
@@ -98,9 +100,39 @@ def test_preset_parameter_counts_equal_the_reference_manifests(preset):
     assert count_parameters(decoder) + expected["projection_heads"] == expected["full_model"]
 
 
-def test_ltx_teacher_decoder_count_matches_the_reference():
+def test_published_student_counts_round_to_the_papers_figures():
+    paper_millions = {"ltx": 41.9, "hunyuan": 40.7, "cog": 40.7, "dc": 45.8}  # Turbo-VAED, arXiv 2508.09136
+    assert {preset: round(count / 1e6, 1) for preset, count in STUDENT_DECODER_PARAMS.items()} == paper_millions
+    assert {preset: REFERENCE["presets"][preset]["decoder"] for preset in paper_millions} == STUDENT_DECODER_PARAMS
+
+
+def test_ltx_teacher_decoder_count_matches_the_published_count():
     counts = count_teacher_parameters(TEACHER_FAMILIES.get("ltx"))
-    assert counts["decoder"] == REFERENCE["ltx_teacher_decoder_params"]
+    assert counts["decoder"] == TEACHER_DECODER_PARAMS["ltx"]
+
+
+@pytest.mark.parametrize(
+    ("name", "teacher_published"), [("turbo-ltx", True), ("turbo-hunyuan", False), ("turbo-dc", None)]
+)
+def test_parameter_report_checks_released_presets_against_published_counts(name, teacher_published):
+    with torch.device("meta"):  # full-size models, no memory
+        pair = BUILD_PAIR(name, init="random", device="meta")
+    report = parameter_report(pair)
+    student = report["student"]["decoder"]
+    assert student == {
+        "counted": STUDENT_DECODER_PARAMS[pair.spec.student_preset],
+        "expected": STUDENT_DECODER_PARAMS[pair.spec.student_preset],
+        "matches": True,
+        "source": STUDENT_DECODER_SOURCE,
+    }
+    assert report["student"]["full_model"]["matches"] is None  # the paper does not count the distillation heads
+    if teacher_published is None:
+        assert "teacher" not in report
+    elif teacher_published:
+        assert report["teacher"]["decoder"]["matches"] is True
+    else:
+        assert report["teacher"]["decoder"]["expected"] is None  # no published count for this teacher
+        assert report["teacher"]["decoder"]["matches"] is None
 
 
 def test_cli_bench_prints_the_table_writes_bench_json_and_caches(tmp_path, monkeypatch, capsys):
@@ -145,9 +177,12 @@ def test_cli_bench_prints_the_table_writes_bench_json_and_caches(tmp_path, monke
     assert bench["student"]["params"] == count_parameters(pair.student.decoder)
     assert bench["student"]["parameters"]["decoder"] == {
         "counted": count_parameters(pair.student.decoder),
-        "expected": REFERENCE["presets"]["ltx"]["decoder"],
+        "expected": 41_896_023,  # the paper's Turbo-VAED-LTX decoder
         "matches": False,  # tiny config against the released preset
+        "source": STUDENT_DECODER_SOURCE,
     }
+    assert bench["teacher"]["parameters"]["decoder"]["matches"] is False  # tiny teacher against LTX-Video's
+    assert f"(!= published 41,896,023, {STUDENT_DECODER_SOURCE})" in table
     assert bench["env"]["torch"] == torch.__version__
     assert bench["random_weights"] is True
 

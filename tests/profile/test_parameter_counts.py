@@ -27,9 +27,14 @@ def test_parameters_by_block_splits_module_lists():
 
 
 def test_check_parameter_count(caplog):
-    assert check_parameter_count(10, 10, what="x") == {"counted": 10, "expected": 10, "matches": True}
+    assert check_parameter_count(10, 10, what="x", source="paper") == {
+        "counted": 10,
+        "expected": 10,
+        "matches": True,
+        "source": "paper",
+    }
     assert check_parameter_count(10, None, what="x")["matches"] is None
     with caplog.at_level(logging.WARNING):
-        result = check_parameter_count(9, 10, what="student decoder")
+        result = check_parameter_count(9, 10, what="student decoder", source="paper")
     assert result["matches"] is False
-    assert "student decoder has 9 parameters but 10 are expected" in caplog.text
+    assert "student decoder has 9 parameters but 10 are published (paper)" in caplog.text

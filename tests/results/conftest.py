@@ -13,8 +13,10 @@ from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.schema import RESULTS_KIND, SCHEMA_VERSION
 
 
-def make_document(metrics: dict, *, protocol_hash: str = "p0", manifest_hash: str = "m0", clips: int = 4) -> dict:
-    """A valid results document around ``metrics`` (name -> MetricResult)."""
+def make_document(
+    metrics: dict, *, protocol_hash: str = "p0", manifest_hash: str = "m0", clips: int = 4, **overrides
+) -> dict:
+    """A valid results document around ``metrics`` (name -> MetricResult); ``overrides`` replace top-level keys."""
     return {
         "schema_version": SCHEMA_VERSION,
         "kind": RESULTS_KIND,
@@ -43,6 +45,7 @@ def make_document(metrics: dict, *, protocol_hash: str = "p0", manifest_hash: st
         "cache": {"enabled": False},
         "files": {},
         "profile": None,
+        **overrides,
     }
 
 
@@ -60,7 +63,10 @@ def write_run(tmp_path: Path):
         fvd: tuple[float, float] = (100.0, 101.0),
         protocol_hash: str = "p0",
         psnr_variant: dict | None = None,
+        fvd_variant: dict | None = None,
+        **overrides,
     ) -> Path:
+        """``fvd_variant`` defaults to a comparable FVD over all clips; ``overrides`` replace top-level keys."""
         n = len(psnr_teacher)
         lpips_teacher = lpips_teacher or [0.1] * n
         lpips_student = lpips_student or [0.1] * n
@@ -96,15 +102,16 @@ def write_run(tmp_path: Path):
                 num_clips=n,
                 label="rFVD",
                 higher_is_better=False,
-                variant={"detector": "i3d"},
+                variant=fvd_variant
+                or {"detector": "i3d", "n_clips": n, "frames": 9, "min_clips": n, "comparable": True},
             ),
             "ssim": unavailable_metric_result(
-                "ssim", label="SSIM", higher_is_better=True, reason="disabled in this test"
+                "ssim", label="SSIM", higher_is_better=True, reason="disabled in this test\n  (a second line)"
             ),
         }
         run_dir = tmp_path / name
         write_per_clip(run_dir, table)
-        write_results(run_dir, make_document(metrics, protocol_hash=protocol_hash, clips=n))
+        write_results(run_dir, make_document(metrics, protocol_hash=protocol_hash, clips=n, **overrides))
         return run_dir / "results.json"
 
     return write
