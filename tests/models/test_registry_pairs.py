@@ -1,6 +1,5 @@
 """build_pair: names, weight resolution (never a silent random fallback), provenance and the latent contract."""
 
-import time
 
 import pytest
 import torch
@@ -40,11 +39,9 @@ def test_unknown_name_lists_choices():
 
 
 @pytest.mark.parametrize("name", ["ltx", "turbo-ltx", "wan"])
-def test_missing_teacher_weights_raise_fast_with_the_fetch_command(name):
-    start = time.perf_counter()
+def test_missing_teacher_weights_raise_with_the_fetch_command(name):
     with pytest.raises(WeightsUnavailable) as info:
         build_pair(name)
-    assert time.perf_counter() - start < 5.0
     family = TEACHER_FAMILIES.get(DECODERS.get(name).teacher)
     assert f"evalkit weights fetch {family.weights}" in str(info.value)
 

@@ -1,6 +1,5 @@
 import hashlib
 import logging
-import time
 from pathlib import Path
 
 import pytest
@@ -22,11 +21,13 @@ def _fake_hf_snapshot(root: Path, repo_id: str, files: dict[str, bytes], commit:
     return repo / "snapshots" / commit
 
 
-def test_missing_file_fails_fast_naming_file_and_fetch_command():
-    start = time.perf_counter()
+def test_missing_file_fails_without_the_network_naming_file_and_fetch_command(monkeypatch):
+    def no_sockets(*args, **kwargs):
+        raise AssertionError("an offline miss must not open sockets")
+
+    monkeypatch.setattr(network.socket, "create_connection", no_sockets)
     with pytest.raises(WeightsUnavailable) as info:
         resolve("ltx-vae")
-    assert time.perf_counter() - start < 3.0
     message = str(info.value)
     assert "diffusion_pytorch_model.safetensors" in message
     assert "evalkit weights fetch ltx-vae" in message
@@ -52,11 +53,9 @@ def test_unreachable_host_is_decided_once_and_fast(monkeypatch):
     monkeypatch.setattr(network, "_connects", lambda host, port: attempts.append(host) or False)
     network._reachable.cache_clear()
     try:
-        start = time.perf_counter()
         for _ in range(3):
             with pytest.raises(WeightsUnavailable, match="is unreachable"):
                 resolve("i3d-torchscript")
-        assert time.perf_counter() - start < 3.0
         assert attempts == ["www.dropbox.com"]
     finally:
         network._reachable.cache_clear()
