@@ -41,6 +41,19 @@ def _default(name: str) -> str:
     return f"(default: {value})"
 
 
+def _resolutions(text: str) -> int | list[int]:
+    """``256`` -> 256; ``256,512`` -> [256, 512] (a sweep)."""
+    try:
+        sizes = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"resolution must be whole pixels, e.g. 256 or 256,512; got {text!r}"
+        ) from None
+    if not sizes:
+        raise argparse.ArgumentTypeError("resolution is empty; give e.g. 256 or 256,512")
+    return sizes[0] if len(sizes) == 1 else sizes
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``run`` subcommand (flags default to SUPPRESS so a --config file is only overridden by given flags)."""
     parser = subparsers.add_parser(
@@ -81,7 +94,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     clip = parser.add_argument_group("clip protocol")
     clip.add_argument("--num-frames", metavar="N", type=int, help=f"frames per clip {_default('num_frames')}")
-    clip.add_argument("--resolution", metavar="PX", type=int, help=f"short side, center crop {_default('resolution')}")
+    clip.add_argument(
+        "--resolution",
+        metavar="PX[,PX...]",
+        type=_resolutions,
+        help=f"short side, center crop {_default('resolution')}; several sizes (256,512) run a resolution sweep: "
+        "one run per size in <out>/r<size>, and sweep.json + sweep.html comparing every metric by size",
+    )
     clip.add_argument("--stride", metavar="N", type=int, help=f"step between frames {_default('stride')}")
     measure = parser.add_argument_group("metrics")
     measure.add_argument(
@@ -173,12 +192,28 @@ def handle(args: argparse.Namespace) -> int:
 
     given: dict[str, Any] = {key: val for key, val in vars(args).items() if key not in ("func", "command", "verbose")}
     config_file = given.pop("config", None)
+    sizes = given.get("resolution") if isinstance(given.get("resolution"), list) else None
     try:
-        config = build_config(config_file, **given)
+        config = build_config(config_file, **{**given, **({"resolution": sizes[0]} if sizes else {})})
+        if sizes:
+            return _sweep(config, sizes)
         result = run(config)
     except (ConfigError, WeightsUnavailable, LayoutError, JournalMismatchError, CheckpointMismatchError) as exc:
         print(f"evalkit run: {exc}", file=sys.stderr)
         return 2
     if result.results is not None:
         print(result.summary())
+    return 0
+
+
+def _sweep(config: Any, sizes: list[int]) -> int:
+    """One run per size, then the sweep summary; the per-size summaries print as each run finishes."""
+    from evalkit.pipeline.sweep import run_sweep
+
+    sweep = run_sweep(config, sizes)
+    for size, result in sweep.runs.items():
+        if result.results is not None:
+            print(f"--- resolution {size} ---")
+            print(result.summary())
+    print(f"resolution sweep {', '.join(map(str, sizes))}: {sweep.sweep_dir / 'sweep.html'}")
     return 0

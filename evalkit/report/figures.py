@@ -73,3 +73,22 @@ def quality_speed_chart(points: Sequence[ChartPoint], quality_label: str, speed_
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
     return figure_to_data_uri(fig)
+
+
+def metric_by_resolution_chart(series: dict[str, list[tuple[int, float]]], metric_label: str) -> str:
+    """Lines of one metric against resolution (x: short side in px), one line per named series."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(5.6, 3.4))
+    ax = fig.add_subplot()
+    styles = {0: ("s", "#5b6673"), 1: ("o", "#1f5fa8")}
+    for index, (name, points) in enumerate(series.items()):
+        marker, color = styles.get(index, ("^", "#b3541e"))
+        ax.plot([p[0] for p in points], [p[1] for p in points], marker=marker, color=color, label=name)
+    ax.set_xlabel("resolution (short side, px)", parse_math=False)
+    ax.set_ylabel(metric_label, parse_math=False)
+    ax.grid(True, alpha=0.3)
+    ax.legend(frameon=False, fontsize=8)
+    for spine in ("top", "right"):
+        ax.spines[spine].set_visible(False)
+    return figure_to_data_uri(fig)
