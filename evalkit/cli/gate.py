@@ -38,7 +38,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("results", metavar="RESULTS", help="results.json of the run to judge (or its run folder)")
+    parser.add_argument(
+        "results",
+        metavar="RESULTS",
+        help="results.json of the run to judge (or its run folder, or a students comparison with --student)",
+    )
+    parser.add_argument(
+        "--student",
+        metavar="NAME",
+        default=None,
+        help="in a comparison of several students (evalkit run --decoder a,b), the student to judge",
+    )
     parser.add_argument(
         "--baseline",
         metavar="OTHER.json",
@@ -87,13 +97,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Parse the rules, judge them, print the table; return the gate's exit code."""
     from evalkit.results.gate import EXIT_UNUSABLE, GateInputError, check, parse_rule, read_rules_file
+    from evalkit.results.gate_inputs import select_student
 
     try:
+        results = select_student(args.results, args.student)
         rules = [parse_rule(text) for text in args.rules]
         if args.rules_file:
             rules += read_rules_file(args.rules_file)
         report = check(
-            args.results,
+            results,
             rules,
             baseline_path=args.baseline,
             use_ci=args.use_ci,

@@ -70,7 +70,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what.add_argument(
         "--decoder",
         metavar="NAME",
-        help=f"decoder pair name, see `evalkit decoders`; turbo-demo is the shipped demo pair {_default('decoder')}",
+        help=f"decoder pair name, see `evalkit decoders`; turbo-demo is the shipped demo pair {_default('decoder')}; "
+        "several students of one teacher (turbo-hunyuan,taehv-hunyuan) are compared on the same latents: one run each "
+        "in <out>/<student>, teacher work done once, and students.json + students.html with paired differences",
     )
     what.add_argument("--dataset", metavar="NAME", help=f"dataset name, see `evalkit datasets` {_default('dataset')}")
     what.add_argument(
@@ -193,8 +195,14 @@ def handle(args: argparse.Namespace) -> int:
     given: dict[str, Any] = {key: val for key, val in vars(args).items() if key not in ("func", "command", "verbose")}
     config_file = given.pop("config", None)
     sizes = given.get("resolution") if isinstance(given.get("resolution"), list) else None
+    students = given["decoder"].split(",") if "," in str(given.get("decoder", "")) else None
+    first = {"resolution": sizes[0]} if sizes else {}
     try:
-        config = build_config(config_file, **{**given, **({"resolution": sizes[0]} if sizes else {})})
+        config = build_config(config_file, **{**given, **first, **({"decoder": students[0]} if students else {})})
+        if students and sizes:
+            raise ConfigError("compare several students at one resolution at a time (a sweep takes one decoder)")
+        if students:
+            return _students(config, students)
         if sizes:
             return _sweep(config, sizes)
         result = run(config)
@@ -203,6 +211,20 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     if result.results is not None:
         print(result.summary())
+    return 0
+
+
+def _students(config: Any, names: list[str]) -> int:
+    """One run per student on the shared teacher work, then the comparison summary."""
+    from evalkit.pipeline.students import run_students
+
+    comparison = run_students(config, names)
+    for name, result in comparison.runs.items():
+        if result.results is not None:
+            print(f"--- {name} ---")
+            print(result.summary())
+    teacher, page = comparison.document["teacher"], comparison.folder / "students.html"
+    print(f"students {', '.join(names)} of teacher {teacher}: {page}")
     return 0
 
 

@@ -8,6 +8,7 @@ over too few clips. A run that evaluated no clip is always refused.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from pathlib import Path
@@ -176,3 +177,21 @@ def floor_estimate(doc: dict[str, Any], metric: str, path: str | os.PathLike[str
     if not math.isfinite(estimate.value):
         raise GateInputError(f"{path}: floors.{FLOOR}.values.{metric} has no finite value")
     return estimate, str(floor.get("label") or FLOOR)
+
+
+def select_student(path: str | os.PathLike[str], student: str | None) -> str:
+    """The results to judge: ``path`` itself, or in a students comparison (``students.json``) the named student's."""
+    given = Path(path)
+    document = given / "students.json" if given.is_dir() else given
+    if document.name != "students.json" or not document.is_file():
+        if student is not None:
+            raise GateInputError(f"{path}: --student {student} names a student of a comparison; this is a single run")
+        return str(path)
+    try:
+        students = {entry["name"]: entry["run_dir"] for entry in json.loads(document.read_text("utf-8"))["students"]}
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise GateInputError(f"{document}: not a readable students comparison ({exc}); re-run evalkit run") from None
+    if student is None or student not in students:
+        said = "names no student" if student is None else f"has no student {student!r}"
+        raise GateInputError(f"{document} {said}; pick one with --student: {', '.join(students)}")
+    return str(document.parent / students[student] / "results.json")
