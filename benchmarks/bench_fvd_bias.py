@@ -74,7 +74,7 @@ def main() -> None:
         print(
             f"  FVD∞ on 2048 per set: {fit.value:.2f} (fit residual {fit.fit_residual:.2f}, subsets "
             f"{fit.subset_sizes[0]}..{fit.subset_sizes[-1]}); plain FVD at 2048: {plain:.2f}; "
-            f"at the minimum N={MIN_CLIPS}: {curve[800][0]:.2f}"
+            f"at the minimum N={MIN_CLIPS}: {curve[MIN_CLIPS][0]:.2f}"
         )
     print(f"\nwall time {time.perf_counter() - started:.0f} s")
 

@@ -1,17 +1,19 @@
 """How many clips an FVD rests on: the documented minimum, and FVD∞ (Chong & Forsyth, CVPR 2020).
 
 The Fréchet distance of two finite samples is biased upward, and the bias grows as N shrinks: two samples
-of one 400-dimensional Gaussian (the I3D feature size) give about 800 at N=2, 590 at N=100 and 50 at N=2048
-though the true distance is 0 (``benchmarks/bench_fvd_bias.py``, recorded in ``benchmarks/results/``).
-For N above the feature dimension the bias falls as k/N; below it the sample covariance is singular and the
-curve bends away from that line. So:
+of one 400-dimensional Gaussian (the I3D feature size, identity covariance) give about 810 at N=2, 350 at
+N=200, 101 at N=800 and 40 at N=2048, though the true distance is 0 (``benchmarks/bench_fvd_bias.py``,
+recorded in ``benchmarks/results/fvd_bias_cpu.txt``). From N = D = 400 on, the bias is k/N to within 0.5%
+(identity and power-law spectra alike); at N = 200 it is 10-14% below that line, and smaller N bend further
+away, because the sample covariance is singular there. So:
 
-* ``MIN_CLIPS`` (= 2 x 400): an FVD from fewer clips per set is marked *not comparable*. At 800 the bias is
-  within 10% of the k/N line fitted at N >= 1024, so it is a known, N-determined offset; StyleGAN-V's
-  protocol uses 2048 per set, and numbers compare exactly only at the same N.
-* FVD∞: the Fréchet distance on random subsets of several sizes from ``MIN_SUBSET_FACTOR`` x D clips up to all
-  N, fitted linearly in 1/N and read at 1/N = 0. The smallest subset keeps every point in the k/N regime,
-  so FVD∞ needs N >= ``MIN_SUBSET_FACTOR`` x D x ``SPAN``.
+* ``MIN_CLIPS`` = 2 x 400 = 800 clips per set, twice the onset of the k/N regime as a margin for spectra
+  other than the two measured. An FVD from fewer clips is marked *not comparable*: its bias is neither small
+  nor a predictable k/N offset. Above it, values still compare exactly only at equal N (the bias at 800 is
+  about 2.5x the bias at 2048, the StyleGAN-V protocol's set size); FVD∞ removes that dependence.
+* FVD∞: the Fréchet distance on random subsets from D clips (the regime's onset) up to all N, fitted linearly
+  in 1/N and read at 1/N = 0, so it needs N >= 2 x D = 800 too. On 2048 clips per set of one Gaussian it
+  reads about 0.3 where plain FVD reads 40.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from evalkit.metrics.frechet import FeatureStats, frechet_distance
 I3D_FEATURE_DIM = 400
 MIN_CLIPS = 2 * I3D_FEATURE_DIM
 STYLEGAN_V_CLIPS = 2048
-MIN_SUBSET_FACTOR = 2
-"""The smallest FVD∞ subset holds this many clips per feature dimension (2 x 400 = 800 for I3D)."""
+MIN_SUBSET_FACTOR = 1
+"""The smallest FVD∞ subset holds this many clips per feature dimension (400 for I3D: where k/N starts)."""
 SPAN = 2
 """The largest subset (all clips) is at least this many times the smallest, so the fit sees a range of 1/N."""
 SUBSET_SIZES = 8

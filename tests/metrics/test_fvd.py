@@ -62,7 +62,7 @@ def test_stylegan_v_variant_feeds_0_255_with_rescale(detector, fake_detector_fil
     assert result["num_clips"] == 6
     assert result["extrapolated"] == {
         "available": False,
-        "reason": "FVD∞ needs at least 1600 clips per set (800 for the smallest subset, 2x that for the largest) "
+        "reason": "FVD∞ needs at least 800 clips per set (400 for the smallest subset, 2x that for the largest) "
         "with 400-dimensional features; this set has 6",
     }
 
@@ -113,7 +113,7 @@ def test_fvd_infinity_fits_paired_subsets_of_the_kept_features():
     metric.update_features(torch.from_numpy(reference), torch.from_numpy(candidate), [str(i) for i in range(40)], 17)
     fit = metric.compute()["extrapolated"]
     assert fit["available"] is True
-    assert fit["subset_sizes"] == [16, 19, 23, 26, 30, 33, 37, 40]  # 2 x 8 dims up to all 40 clips
+    assert fit["subset_sizes"] == [8, 13, 17, 22, 26, 31, 35, 40]  # 8 dims up to all 40 clips
     assert fit["subset_values"][-1] == pytest.approx(metric.compute()["value"], rel=1e-6)  # float32-kept features
     line = np.polyval([fit["slope"], fit["value"]], 1 / np.array(fit["subset_sizes"]))
     assert fit["fit_residual"] == pytest.approx(np.sqrt(np.mean((np.array(fit["subset_values"]) - line) ** 2)))
