@@ -176,7 +176,7 @@ class FVD:
 
     @property
     def clips_needed(self) -> int:
-        """Clips per set this variant's covariance needs (N for StyleGAN-V's divide-by-N, 2 for N - 1)."""
+        """Clips per set this variant's covariance needs (1 when divided by N as StyleGAN-V does, 2 by N - 1)."""
         return 2 if self.protocol.covariance == "unbiased" else 1
 
     @property
