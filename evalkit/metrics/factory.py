@@ -131,9 +131,7 @@ def build_metrics(
     return built, unavailable
 
 
-def set_aside_for_clip_count(
-    built: dict[str, Any], unavailable: dict[str, UnavailableMetric], num_clips: int
-) -> None:
+def set_aside_for_clip_count(built: dict[str, Any], unavailable: dict[str, UnavailableMetric], num_clips: int) -> None:
     """Before any clip is decoded: move FVD into ``unavailable`` when ``num_clips`` cannot give it (its
     covariance needs 1 or 2 clips per set), and log what a small N costs (not comparable, no FVD∞)."""
     from evalkit.metrics.fvd import FVD

@@ -53,7 +53,5 @@ def extrapolation_lines(metric: MetricResult, titles: dict[str, str]) -> list[st
         sizes = fit["subset_sizes"]
         value, residual = fit["value"], fit["fit_residual"]
         shown = f"{value:.2f}" if value is not None and math.isfinite(value) else "-"
-        lines.append(
-            f"{label} {title}: {shown} (fit residual {residual:.2f}; subsets of {sizes[0]}-{sizes[-1]} clips)"
-        )
+        lines.append(f"{label} {title}: {shown} (fit residual {residual:.2f}; subsets of {sizes[0]}-{sizes[-1]} clips)")
     return lines
