@@ -131,6 +131,7 @@ def test_three_way_runs_each_side_through_the_detector_once(detector, fake_detec
     three_way = ThreeWay(FVD(counting, "sha", clip_batch=6))
     three_way.update(truth, teacher, student, ids)
     assert len(calls) == 3
+    computed = three_way.compute()
     for comparison, (ref, cand) in {
         "teacher": (truth, teacher),
         "student": (truth, student),
@@ -138,7 +139,7 @@ def test_three_way_runs_each_side_through_the_detector_once(detector, fake_detec
     }.items():
         single = FVD(detector, "sha", clip_batch=6)  # same detector batches: float32 features depend on batching
         single.update(ref, cand, ids)
-        assert three_way.compute()[comparison]["value"] == pytest.approx(single.compute()["value"], rel=1e-9)
+        assert computed[comparison]["value"] == pytest.approx(single.compute()["value"], rel=1e-9)
 
 
 def test_detector_with_wrong_hash_is_refused(fake_detector_file):
