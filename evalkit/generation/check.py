@@ -176,7 +176,8 @@ class _PooledFVD:
                 "fvd", label=spec.label, higher_is_better=False, reason="no sample was decoded", per_clip=False
             )
         try:
-            scores = {COMPARISON: self.pair.compute()["value"]}
+            computed = self.pair.compute()
+            scores = {COMPARISON: computed["value"]}
             if self.against_real is not None:
                 scores.update({role: metric.compute()["value"] for role, metric in self.against_real.items()})
         except ValueError as exc:  # too few samples for the covariance convention
@@ -189,7 +190,7 @@ class _PooledFVD:
             num_clips=count,
             label=spec.label,
             higher_is_better=False,
-            variant=self.pair.variant,
+            variant=computed["variant"],
             unit=spec.unit,
         )
 

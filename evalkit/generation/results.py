@@ -27,6 +27,7 @@ from evalkit.report.run_report import render_run_report
 from evalkit.results.atomic import atomic_path
 from evalkit.results.io import read_results, write_results
 from evalkit.results.provenance import provenance
+from evalkit.results.sample_size import comparability_note, metric_caption
 from evalkit.results.schema import (
     COMPARISONS,
     DELTAS,
@@ -242,6 +243,7 @@ def format_generation_summary(section: dict[str, Any]) -> str:
         parts = [f"{key} {format_estimate(metric.values.get(key))}" for key in COMPARISONS if key in metric.values]
         if "increase" in metric.paired:
             parts.append(f"increase {format_estimate(metric.paired['increase'])}")
-        lines.append(f"  {metric.label}: " + ", ".join(parts))
+        caveat = comparability_note(metric)
+        lines.append(f"  {metric_caption(metric)}: " + ", ".join(parts) + (f" ({caveat})" if caveat else ""))
     lines.append(f"  ({COMPARISON}: the teacher's decode is the reference)")
     return "\n".join(lines)

@@ -8,11 +8,14 @@ reported with the file name and fetch command, never computed with stand-in weig
 from __future__ import annotations
 
 import importlib
+import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from evalkit.registry import Registry
 from evalkit.weights import WeightsUnavailable, get_spec, resolve
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,6 @@ class MetricOptions:
         lpips_weights: explicit path of the torchvision backbone file (else the weights resolver finds it).
         fvd_variant: ``"stylegan-v"`` (standard) or ``"turbo-vaed-compat"``.
         fvd_detector: explicit path of ``i3d_torchscript.pt`` (used even if its hash differs from the pin).
-        fvd_bootstrap: keep per-clip FVD features so a bootstrap CI can be computed (expensive).
         allow_download: passed to ``evalkit.weights.resolve``.
         frame_batch: frames per PSNR/SSIM/LPIPS call (None: by device, see ``FrameAveragedMetric.chunk_frames``).
         clip_batch: clips per I3D call.
@@ -66,7 +68,6 @@ class MetricOptions:
     lpips_weights: str | None = None
     fvd_variant: str = "stylegan-v"
     fvd_detector: str | None = None
-    fvd_bootstrap: bool = False
     allow_download: bool | None = None
     frame_batch: int | None = None
     clip_batch: int = 4
@@ -110,7 +111,6 @@ def build_metric(name: str, options: MetricOptions | None = None) -> Any:
         variant=options.fvd_variant,
         device=options.device,
         clip_batch=options.clip_batch,
-        keep_features=options.fvd_bootstrap,
         detector_name=resolved.path.name,
     )
 
@@ -118,12 +118,41 @@ def build_metric(name: str, options: MetricOptions | None = None) -> Any:
 def build_metrics(
     names: list[str], options: MetricOptions | None = None
 ) -> tuple[dict[str, Any], dict[str, UnavailableMetric]]:
-    """Build every named metric; those whose weights are missing are returned as ``UnavailableMetric``."""
+    """Build every named metric; those whose weights are missing or refused are returned as ``UnavailableMetric``."""
+    from evalkit.metrics.fvd import DetectorRefusedError
+
     built, unavailable = {}, {}
     for name in names:
         try:
             built[name] = build_metric(name, options)
-        except WeightsUnavailable as exc:
+        except (WeightsUnavailable, DetectorRefusedError) as exc:
             weight = {"lpips": f"lpips-{(options or MetricOptions()).lpips_net}", "fvd": "i3d-torchscript"}[name]
             unavailable[name] = UnavailableMetric(name, str(exc), get_spec(weight).fetch_command)
     return built, unavailable
+
+
+def set_aside_for_clip_count(built: dict[str, Any], unavailable: dict[str, UnavailableMetric], num_clips: int) -> None:
+    """Before any clip is decoded: move FVD into ``unavailable`` when ``num_clips`` cannot give it (its
+    covariance needs 1 or 2 clips per set), and log what a small N costs (not comparable, no FVD∞)."""
+    from evalkit.metrics.fvd import FVD
+    from evalkit.metrics.fvd_sample_size import I3D_FEATURE_DIM, MIN_CLIPS, min_clips_for_extrapolation
+
+    fvd = built.get("fvd")
+    if not isinstance(fvd, FVD):
+        return
+    if num_clips < fvd.clips_needed:
+        del built["fvd"]
+        unavailable["fvd"] = UnavailableMetric(
+            "fvd",
+            f"FVD ({fvd.protocol.name}) needs at least {fvd.clips_needed} clips per set; the manifest has {num_clips}",
+            None,
+        )
+        return
+    if num_clips < MIN_CLIPS:
+        logger.warning("FVD from %d clips will be marked not comparable (minimum %d per set)", num_clips, MIN_CLIPS)
+    if num_clips < min_clips_for_extrapolation(I3D_FEATURE_DIM):
+        logger.warning(
+            "FVD∞ unavailable: it needs %d clips per set, the manifest has %d",
+            min_clips_for_extrapolation(I3D_FEATURE_DIM),
+            num_clips,
+        )

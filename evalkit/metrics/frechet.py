@@ -1,24 +1,21 @@
 """Pooled feature statistics and the Fréchet distance between two Gaussians.
 
 ``FeatureStats`` keeps the count, the feature sum and the outer-product sum in float64: these add exactly
-across batches and ranks, and are what a reference-statistics cache stores. ``frechet_distance`` follows
-pytorch-fid's ``calculate_frechet_distance`` (scipy ``sqrtm``; on a singular product it retries with
-``eps`` added to both diagonals; a tiny imaginary part from rounding is dropped, a large one is an error).
-It is written here rather than imported because pytorch-fid reports the singular case with ``print`` on
-stdout, which the CLI keeps for JSON (here it goes to the logger), and passes scipy's deprecated ``disp``.
+across batches and ranks, and are what a reference-statistics cache stores. ``frechet_distance`` gives
+pytorch-fid's ``calculate_frechet_distance`` (checked against it in the tests) but takes the trace of
+``(S1 S2)^(1/2)`` as the sum of square roots of the eigenvalues of the symmetric ``S1^(1/2) S2 S1^(1/2)``
+(same eigenvalues as ``S1 S2``): two symmetric eigensolves instead of scipy's Schur ``sqrtm``, many times faster
+at the I3D size (400) and exact for the singular covariances of small sets, where ``sqrtm`` needs an ``eps``
+retry. FVD∞ computes one distance per subset, so the speed matters.
 """
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 import torch
-
-logger = logging.getLogger(__name__)
 
 COVARIANCE_CONVENTIONS = ("biased", "unbiased")
 
@@ -92,9 +89,7 @@ class FeatureStats:
         return stats
 
 
-def frechet_distance(
-    mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray, eps: float = 1e-6
-) -> float:
+def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> float:
     """Fréchet distance ``|mu1-mu2|^2 + tr(S1 + S2 - 2 (S1 S2)^(1/2))`` between two Gaussians, in float64."""
     mu1, mu2 = np.atleast_1d(np.asarray(mu1, np.float64)), np.atleast_1d(np.asarray(mu2, np.float64))
     sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
@@ -103,13 +98,8 @@ def frechet_distance(
             f"mean/covariance shapes do not match: {mu1.shape}, {sigma1.shape} vs {mu2.shape}, {sigma2.shape}"
         )
     diff = mu1 - mu2
-    covmean = scipy.linalg.sqrtm(sigma1.dot(sigma2))
-    if not np.isfinite(covmean).all():
-        logger.warning("Fréchet distance: singular covariance product; adding %g to the diagonals", eps)
-        offset = np.eye(sigma1.shape[0]) * eps
-        covmean = scipy.linalg.sqrtm((sigma1 + offset).dot(sigma2 + offset))
-    if np.iscomplexobj(covmean):
-        if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
-            raise ValueError(f"Fréchet distance: matrix square root has imaginary part {np.abs(covmean.imag).max():g}")
-        covmean = covmean.real
-    return float(diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean))
+    eigenvalues1, vectors1 = np.linalg.eigh(sigma1)
+    sqrt_sigma1 = (vectors1 * np.sqrt(np.clip(eigenvalues1, 0, None))) @ vectors1.T
+    product_eigenvalues = np.linalg.eigvalsh(sqrt_sigma1 @ sigma2 @ sqrt_sigma1)  # >= 0 up to rounding
+    trace_covmean = np.sqrt(np.clip(product_eigenvalues, 0, None)).sum()
+    return float(diff.dot(diff) + np.trace(sigma1) + np.trace(sigma2) - 2 * trace_covmean)

@@ -1,8 +1,13 @@
-"""FVD with the StyleGAN-V I3D TorchScript detector (``fvd2048_16f`` protocol), as a streaming metric.
+"""FVD with the StyleGAN-V I3D TorchScript detector, as a streaming metric.
 
-Features of every clip are pooled into float64 sufficient statistics (``FeatureStats``) for the reference
-and the candidate set; FVD is the Fréchet distance of the two Gaussians. Averaging per-batch FVDs, or
-computing them per rank, gives different (wrong) numbers, so only pooled statistics are ever combined.
+StyleGAN-V's own protocol (``fvd2048_16f``) is 2048 clips of 16 frames per set; evalkit runs use the clip
+protocol's frame count (17 by default) and however many clips the dataset gives, so every result carries
+both (``n_clips``, ``frames``) and whether N reaches the documented minimum (``comparable``; see
+``evalkit.metrics.fvd_sample_size``). Features of every clip are pooled into float64 sufficient statistics
+(``FeatureStats``) for the reference and the candidate set; FVD is the Fréchet distance of the two
+Gaussians. Averaging per-batch FVDs, or computing them per rank, gives different (wrong) numbers, so only
+pooled statistics are ever combined. Per-clip features are kept too (float32, as the detector emits them)
+for FVD∞, the small-N-bias-free estimate.
 
 Variants (each result carries its full label, because FVDs from different conventions are not comparable):
 
@@ -13,7 +18,9 @@ Variants (each result carries its full label, because FVDs from different conven
   shifted, half-contrast signal; use it only to compare with that paper's numbers.
 
 The detector is TorchScript, i.e. it carries code, so its file is hashed right before ``torch.jit.load`` and
-refused when the hash differs from the one the weights resolver vouched for (or the one the caller requires).
+refused when the hash differs from the one the weights resolver vouched for (or the one the caller requires),
+then refused unless it maps a (1, 3, 16, 224, 224) probe to 400 features. No published sha256 of StyleGAN-V's
+``i3d_torchscript.pt`` was found, so the pin is the first fetched file's hash and results say so.
 """
 
 from __future__ import annotations
@@ -26,13 +33,17 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
-from scipy import stats as scipy_stats
 
 from evalkit.metrics.base import STATE_VERSION, check_clip_pair, check_state_header
 from evalkit.metrics.frechet import FeatureStats, frechet_distance
+from evalkit.metrics.fvd_sample_size import I3D_FEATURE_DIM, TooFewClipsError, extrapolate, sample_size_fields
 from evalkit.weights import sha256_file
 
 DETECTOR_FILE = "i3d_torchscript.pt"
+DETECTOR_PROBE_SHAPE = (1, 3, 16, 224, 224)
+DETECTOR_TRUST = "unverified detector (sha256 pinned on first use)"
+"""No published sha256 of StyleGAN-V's ``i3d_torchscript.pt`` was found (searched public code, issues and
+model-hub listings in 2026-12), so a detector is trusted by its probe output and the first fetched file's pin."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,7 @@ class FVDProtocol:
     """How clips are fed to the detector and how the covariance is normalised."""
 
     name: str
+    title: str
     input_range: str
     rescale: bool
     resize: bool
@@ -48,19 +60,32 @@ class FVDProtocol:
 
 
 FVD_VARIANTS: dict[str, FVDProtocol] = {
-    "stylegan-v": FVDProtocol("stylegan-v", "[0,255]", rescale=True, resize=True, covariance="biased", standard=True),
+    "stylegan-v": FVDProtocol(
+        "stylegan-v", "StyleGAN-V", "[0,255]", rescale=True, resize=True, covariance="biased", standard=True
+    ),
     "turbo-vaed-compat": FVDProtocol(
-        "turbo-vaed-compat", "[0,1]", rescale=False, resize=True, covariance="unbiased", standard=False
+        "turbo-vaed-compat",
+        "Turbo-VAED-compat",
+        "[0,1]",
+        rescale=False,
+        resize=True,
+        covariance="unbiased",
+        standard=False,
     ),
 }
 
 
-class DetectorHashError(RuntimeError):
+class DetectorRefusedError(RuntimeError):
+    """The detector file is not used: its sha256 or its output is not the StyleGAN-V I3D's."""
+
+
+class DetectorHashError(DetectorRefusedError):
     """The detector file's sha256 is not the expected one; TorchScript carries code, so it is not loaded."""
 
 
 def load_detector(path: str | Path, expected_sha256: str, device: str | torch.device = "cpu") -> torch.jit.ScriptModule:
-    """Hash the TorchScript detector at ``path``, refuse it unless it matches ``expected_sha256``, then load it."""
+    """Hash the TorchScript detector at ``path``, refuse it unless it matches ``expected_sha256``, load it, and
+    refuse it unless it maps a ``DETECTOR_PROBE_SHAPE`` probe to ``I3D_FEATURE_DIM`` finite features."""
     actual = sha256_file(path)
     if actual != expected_sha256.lower():
         raise DetectorHashError(
@@ -68,7 +93,18 @@ def load_detector(path: str | Path, expected_sha256: str, device: str | torch.de
             "A TorchScript file runs code when loaded; fetch the genuine file with "
             "`evalkit weights fetch i3d-torchscript`, or pass this file explicitly if you trust it."
         )
-    return torch.jit.load(str(path), map_location=device).eval()
+    detector = torch.jit.load(str(path), map_location=device).eval()
+    probe = torch.linspace(0, 255, int(np.prod(DETECTOR_PROBE_SHAPE)), device=device).reshape(DETECTOR_PROBE_SHAPE)
+    with torch.no_grad():
+        output = detector(probe, rescale=True, resize=True, return_features=True)
+    if tuple(output.shape) != (1, I3D_FEATURE_DIM) or not torch.isfinite(output).all():
+        raise DetectorRefusedError(
+            f"refusing FVD detector {path}: it maps a {DETECTOR_PROBE_SHAPE} probe to "
+            f"{'non-finite values' if tuple(output.shape) == (1, I3D_FEATURE_DIM) else tuple(output.shape)}, "
+            f"not (1, {I3D_FEATURE_DIM}) features as StyleGAN-V's I3D does; "
+            "fetch the genuine file with `evalkit weights fetch i3d-torchscript`"
+        )
+    return detector
 
 
 def _to_detector_input(clips: torch.Tensor, protocol: FVDProtocol) -> torch.Tensor:
@@ -86,8 +122,10 @@ class FVD:
         variant: a key of ``FVD_VARIANTS``.
         device: where the detector runs.
         clip_batch: clips per detector call.
-        keep_features: also keep per-clip features (needed by ``bootstrap_ci``; 2 x D floats per clip).
+        keep_features: also keep per-clip features for FVD∞ (2 x D float32 per clip); not possible with
+            ``reference_stats``, whose clips are gone.
         reference_stats: precomputed (cached) reference statistics; ``update`` then takes ``reference=None``.
+        seed: seeds FVD∞'s random subsets.
     """
 
     name: ClassVar[str] = "fvd"
@@ -100,21 +138,21 @@ class FVD:
         variant: str = "stylegan-v",
         device: str | torch.device = "cpu",
         clip_batch: int = 4,
-        keep_features: bool = False,
+        keep_features: bool = True,
         reference_stats: FeatureStats | None = None,
         detector_name: str = DETECTOR_FILE,
+        seed: int = 0,
     ) -> None:
         if variant not in FVD_VARIANTS:
             raise ValueError(f"unknown FVD variant {variant!r}; choose one of: {', '.join(FVD_VARIANTS)}")
-        if keep_features and reference_stats is not None:
-            raise ValueError("keep_features needs per-clip reference features; it cannot use cached reference_stats")
+        self.seed = seed
         self.detector = detector
         self.detector_sha256 = detector_sha256
         self.detector_name = detector_name
         self.protocol = FVD_VARIANTS[variant]
         self.device = torch.device(device)
         self.clip_batch = clip_batch
-        self.keep_features = keep_features
+        self.keep_features = keep_features and reference_stats is None
         self.reference_frozen = reference_stats is not None
         self.reference_stats = copy.deepcopy(reference_stats) if reference_stats is not None else FeatureStats()
         self.candidate_stats = FeatureStats()
@@ -133,7 +171,13 @@ class FVD:
             keep_features=self.keep_features,
             reference_stats=reference_stats,
             detector_name=self.detector_name,
+            seed=self.seed,
         )
+
+    @property
+    def clips_needed(self) -> int:
+        """Clips per set this variant's covariance needs (1 when divided by N as StyleGAN-V does, 2 by N - 1)."""
+        return 2 if self.protocol.covariance == "unbiased" else 1
 
     @property
     def variant(self) -> dict[str, Any]:
@@ -188,8 +232,8 @@ class FVD:
         if self.keep_features:
             for row, clip_id in enumerate(ids):
                 self._features[clip_id] = (
-                    np.asarray(reference_features[row], np.float64),
-                    np.asarray(candidate_features[row], np.float64),
+                    np.asarray(reference_features[row], np.float32),
+                    np.asarray(candidate_features[row], np.float32),
                 )
         self._clip_ids.extend(ids)
 
@@ -209,45 +253,40 @@ class FVD:
         return {}
 
     def compute(self) -> dict[str, Any]:
-        """The Fréchet distance of the pooled reference and candidate features, with its variant label."""
+        """The Fréchet distance of the pooled reference and candidate features, with its variant label (which
+        carries N and frames), and FVD∞ (``extrapolated``: the fit, or ``available: False`` with the reason)."""
         covariance = self.protocol.covariance
         mu_ref, sigma_ref = self.reference_stats.mean_cov(covariance)
         mu_cand, sigma_cand = self.candidate_stats.mean_cov(covariance)
+        n_clips = min(self.reference_stats.count, self.candidate_stats.count)
         return {
             "value": frechet_distance(mu_ref, sigma_ref, mu_cand, sigma_cand),
             "num_clips": self.candidate_stats.count,
             "num_reference_clips": self.reference_stats.count,
             "higher_is_better": self.higher_is_better,
-            "variant": self.variant,
-            "uncertainty": "point estimate (no bootstrap)",
+            "variant": {
+                **self.variant,
+                **sample_size_fields(n_clips, self.frames_per_clip),
+                "detector_trust": DETECTOR_TRUST,
+            },
+            "uncertainty": "point estimate (no CI; see extrapolated for the small-N bias)",
+            "extrapolated": self._extrapolated(),
         }
 
-    def bootstrap_ci(self, resamples: int = 100, seed: int = 0, level: float = 0.95) -> tuple[float, float]:
-        """Percentile bootstrap CI of FVD, resampling clips (reference and candidate together); costs one
-        matrix square root per resample."""
+    def _extrapolated(self) -> dict[str, Any]:
         if not self.keep_features:
-            raise ValueError("fvd: bootstrap needs per-clip features; build the metric with keep_features=True")
+            return {"available": False, "reason": "FVD∞ needs per-clip reference features; these were cached stats"}
         ids = list(self._features)
-        reference = np.stack([self._features[clip_id][0] for clip_id in ids])
-        candidate = np.stack([self._features[clip_id][1] for clip_id in ids])
-        covariance = self.protocol.covariance
-
-        def fvd_of(rows: np.ndarray) -> float:
-            rows = rows.astype(int)
-            mu_ref, sigma_ref = FeatureStats.from_features(reference[rows]).mean_cov(covariance)
-            mu_cand, sigma_cand = FeatureStats.from_features(candidate[rows]).mean_cov(covariance)
-            return frechet_distance(mu_ref, sigma_ref, mu_cand, sigma_cand)
-
-        result = scipy_stats.bootstrap(
-            (np.arange(len(ids)),),
-            fvd_of,
-            vectorized=False,
-            n_resamples=resamples,
-            confidence_level=level,
-            method="percentile",
-            rng=np.random.default_rng(seed),
-        )
-        return float(result.confidence_interval.low), float(result.confidence_interval.high)
+        if len(ids) != self.candidate_stats.count:
+            kept = f"per-clip features were kept for {len(ids)} of {self.candidate_stats.count} clips"
+            return {"available": False, "reason": kept}
+        reference = np.stack([self._features[clip_id][0] for clip_id in ids]).astype(np.float64)
+        candidate = np.stack([self._features[clip_id][1] for clip_id in ids]).astype(np.float64)
+        try:
+            fit = extrapolate(reference, candidate, self.protocol.covariance, seed=self.seed)
+        except TooFewClipsError as exc:
+            return {"available": False, "reason": str(exc)}
+        return {"available": True, **fit.to_dict()}
 
     def state_dict(self) -> dict[str, Any]:
         """Pooled statistics (+ per-clip features if kept) for resume and for gathering ranks."""

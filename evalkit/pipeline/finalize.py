@@ -12,13 +12,12 @@ import numpy as np
 import pandas as pd
 
 from evalkit.data import ClipManifest
-from evalkit.metrics import METRICS, UnavailableMetric
+from evalkit.metrics import UnavailableMetric
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
 from evalkit.pipeline.config import RunConfig
-from evalkit.pipeline.metric_entries import per_clip_entry, unavailable_entry
+from evalkit.pipeline.metric_entries import per_clip_entry, pooled_entry, unavailable_entry
 from evalkit.report.run_report import render_run_report
-from evalkit.results.aggregate import pooled_metric_result, unavailable_metric_result
 from evalkit.results.atomic import atomic_path
 from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.provenance import provenance
@@ -69,36 +68,13 @@ def metric_entries(
     """The ``metrics`` block: per-clip aggregates, pooled scores, and unavailable metrics with their reasons."""
     entries: dict[str, MetricResult] = {}
     for name in order:
-        spec = METRICS.get(name)
         if name in unavailable:
             entries[name] = unavailable_entry(name, unavailable[name])
         elif name in per_clip_metrics:
             entries[name] = per_clip_entry(name, table, per_clip_metrics[name].variant, seed=seed, resamples=resamples)
         else:
-            entries[name] = _pooled_entry(name, spec, pooled[name])
+            entries[name] = pooled_entry(name, pooled[name].metrics)
     return entries
-
-
-def _pooled_entry(name: str, spec: Any, three_way: ThreeWay) -> MetricResult:
-    first = three_way.metrics["teacher"]
-    if first.candidate_stats.count == 0:
-        return unavailable_metric_result(
-            name,
-            label=spec.label,
-            higher_is_better=spec.higher_is_better,
-            reason="no clip was evaluated",
-            per_clip=False,
-        )
-    computed = three_way.compute()
-    return pooled_metric_result(
-        name,
-        {comparison: result["value"] for comparison, result in computed.items()},
-        num_clips=first.candidate_stats.count,
-        label=spec.label,
-        higher_is_better=spec.higher_is_better,
-        variant=computed["teacher"]["variant"],
-        unit=spec.unit,
-    )
 
 
 def write_run(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
 from evalkit.metrics import METRICS, UnavailableMetric
-from evalkit.results.aggregate import per_clip_metric_result, unavailable_metric_result
+from evalkit.metrics.fvd_sample_size import extrapolation_block
+from evalkit.results.aggregate import per_clip_metric_result, pooled_metric_result, unavailable_metric_result
 from evalkit.results.schema import MetricResult
 
 
@@ -36,4 +38,31 @@ def per_clip_entry(name: str, table: pd.DataFrame, variant: Any, *, seed: int, r
         unit=spec.unit,
         seed=seed,
         resamples=resamples,
+    )
+
+
+def pooled_entry(name: str, comparisons: dict[str, Any]) -> MetricResult:
+    """The entry of a pooled metric (FVD) from its metric object per comparison: values, the variant with N and
+    frames, and FVD∞ beside them; unavailable with the reason when too few clips were evaluated."""
+    spec = METRICS.get(name)
+    first = next(iter(comparisons.values()))
+    count = first.candidate_stats.count
+    if count < first.clips_needed:
+        needs = f"{spec.label} ({first.protocol.name}) needs {first.clips_needed} clips per set"
+        reason = "no clip was evaluated" if count == 0 else f"{needs}; {count} were evaluated"
+        return unavailable_metric_result(
+            name, label=spec.label, higher_is_better=spec.higher_is_better, reason=reason, per_clip=False
+        )
+    computed = {comparison: metric.compute() for comparison, metric in comparisons.items()}
+    entry = pooled_metric_result(
+        name,
+        {comparison: result["value"] for comparison, result in computed.items()},
+        num_clips=count,
+        label=spec.label,
+        higher_is_better=spec.higher_is_better,
+        variant=next(iter(computed.values()))["variant"],
+        unit=spec.unit,
+    )
+    return replace(
+        entry, extrapolated=extrapolation_block({key: result["extrapolated"] for key, result in computed.items()})
     )

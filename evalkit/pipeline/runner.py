@@ -24,6 +24,7 @@ from evalkit.data import DATASETS, ClipDataset, ClipProtocol, build_manifest
 from evalkit.data.frame_counts import FrameCountMemo
 from evalkit.data.protocol_presets import load_preset
 from evalkit.metrics import METRICS, MetricOptions, build_metrics
+from evalkit.metrics.factory import set_aside_for_clip_count
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.registry import DECODERS, build_pair
 from evalkit.pipeline import finalize
@@ -130,6 +131,7 @@ def run(config: RunConfig) -> RunResult:
         fvd_detector=config.fvd_detector,
     )
     built, unavailable = build_metrics(list(config.metrics), metric_options)
+    set_aside_for_clip_count(built, unavailable, len(manifest.clips))
     per_clip_metrics = {name: metric for name, metric in built.items() if METRICS.get(name).per_clip}
     pooled_templates = {name: metric for name, metric in built.items() if not METRICS.get(name).per_clip}
     teacher_only = pair.student is None

@@ -20,10 +20,9 @@ import torch
 
 from evalkit.data.backends import DecodeError, count_frames, read_video
 from evalkit.data.protocol import ClipProtocol
-from evalkit.metrics.factory import METRICS, MetricOptions, build_metrics
-from evalkit.pipeline.metric_entries import per_clip_entry, unavailable_entry
+from evalkit.metrics.factory import METRICS, MetricOptions, build_metrics, set_aside_for_clip_count
+from evalkit.pipeline.metric_entries import per_clip_entry, pooled_entry, unavailable_entry
 from evalkit.report.run_report import render_run_report
-from evalkit.results.aggregate import pooled_metric_result
 from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.provenance import provenance
 from evalkit.results.schema import PER_CLIP_BASE_COLUMNS, REPORT_FILE, RESULTS_KIND, SCHEMA_VERSION, per_clip_column
@@ -125,6 +124,7 @@ def score_videos(
     for missing in pairs.unmatched:
         logger.warning("%s: %s", missing["clip_id"], missing["reason"])
     built, unavailable = build_metrics(list(metrics), options)
+    set_aside_for_clip_count(built, unavailable, len(pairs.pairs))
     per_clip_names = [name for name in built if METRICS.get(name).per_clip]
     rows = []
     for clip_id, paths in pairs.pairs.items():
@@ -151,16 +151,7 @@ def score_videos(
         elif spec.per_clip:
             entries[name] = per_clip_entry(name, table, built[name].variant, seed=seed, resamples=resamples)
         else:
-            computed = built[name].compute()
-            entries[name] = pooled_metric_result(
-                name,
-                {COMPARISON: computed["value"]},
-                num_clips=computed["num_clips"],
-                label=spec.label,
-                higher_is_better=spec.higher_is_better,
-                variant=computed["variant"],
-                unit=spec.unit,
-            )
+            entries[name] = pooled_entry(name, {COMPARISON: built[name]})
     run_dir = Path(out)
     doc = _results_document(
         table, pairs, entries, protocol, options, metrics, seed, resamples, started, reference, reconstruction

@@ -29,7 +29,8 @@ from evalkit.report.quality import is_score_run
 from evalkit.report.run_files import RunFiles, load_run
 from evalkit.report.run_report import render_run_report
 from evalkit.results.atomic import atomic_write_text
-from evalkit.results.schema import RESULTS_FILE, Estimate
+from evalkit.results.sample_size import comparability_note, metric_caption
+from evalkit.results.schema import RESULTS_FILE, Estimate, MetricResult
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,10 @@ class Entry:
     fps: float | None
     fps_where: str | None
     older: list[RunLink] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)
+    """Column key -> what the value rests on, for set-level metrics (``StyleGAN-V, 17 f, N=3``)."""
+    not_comparable: set[str] = field(default_factory=set)
+    """Column keys whose value rests on fewer clips than its documented minimum."""
     pareto: bool = False
 
     @property
@@ -139,17 +144,23 @@ def _slug(text: str) -> str:
 
 def _entry(run: RunFiles, link: RunLink) -> Entry:
     metrics = run.results["metrics"]
-    values = {}
+    values, notes, not_comparable = {}, {}, set()
     for name, comparison in METRIC_COLUMNS:
         metric = metrics.get(name) or {}
         estimate = (metric.get("values") or {}).get(comparison) if metric.get("available") else None
         values[f"{name}.{comparison}"] = Estimate.from_dict(estimate) if estimate else None
+        if estimate and "n_clips" in (metric.get("variant") or {}):
+            result = MetricResult.from_dict(name, metric)
+            notes[f"{name}.{comparison}"] = metric_caption(result).removeprefix(f"{result.label} ")
+            if comparability_note(result):
+                notes[f"{name}.{comparison}"] += ", not comparable"
+                not_comparable.add(f"{name}.{comparison}")
     retention = ((metrics.get("psnr") or {}).get("paired") or {}).get("retention")
     values["psnr.retention"] = Estimate.from_dict(retention) if retention else None
     cost = cost_view(run.results.get("profile"))
     params = next((row.student for row in cost.rows if row.key == "params"), None) if cost else None
     fps, where = (cost.chart_fps[1], cost.chart_fps[2]) if cost and cost.chart_fps else (None, None)
-    return Entry(run, link, values, params, fps, where)
+    return Entry(run, link, values, params, fps, where, notes=notes, not_comparable=not_comparable)
 
 
 def _columns(boards_runs: Sequence[RunFiles]) -> list[dict[str, Any]]:

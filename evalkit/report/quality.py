@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from evalkit.results.sample_size import comparability_note, extrapolation_lines, metric_caption
 from evalkit.results.schema import COMPARISONS, Estimate, MetricResult, metric_results
 
 METRIC_ORDER: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
@@ -43,6 +44,16 @@ class QualityRow:
         return ", ".join(f"{key}={value}" for key, value in sorted(self.metric.variant.items()))
 
     @property
+    def caption(self) -> str:
+        """The label with what it rests on, e.g. ``FVD StyleGAN-V, 17 f, N=3``."""
+        return metric_caption(self.metric)
+
+    @property
+    def caveat(self) -> str | None:
+        """``not comparable: ...`` when N is below the metric's documented minimum."""
+        return comparability_note(self.metric)
+
+    @property
     def arrow(self) -> str:
         """↑ when higher is better, ↓ otherwise."""
         return "\u2191" if self.metric.higher_is_better else "\u2193"
@@ -58,6 +69,11 @@ class QualityTable:
     delta: str | None
     delta_digits: int | None
     note: str
+
+    @property
+    def extrapolations(self) -> list[str]:
+        """FVD∞ lines (value, fit residual, subset sizes, or why unavailable) for the metrics that have one."""
+        return [line for row in self.rows for line in extrapolation_lines(row.metric, self.titles)]
 
 
 def is_score_run(results: dict[str, Any]) -> bool:

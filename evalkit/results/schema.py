@@ -120,9 +120,13 @@ class MetricResult:
     fetch: str | None = None
     values: dict[str, Estimate] = field(default_factory=dict)
     paired: dict[str, Estimate] = field(default_factory=dict)
+    extrapolated: dict[str, Any] | None = None
+    """FVD only: FVD∞ per comparison (``label``, ``method``, ``values.<comparison>`` with ``value``,
+    ``fit_residual``, ``subset_sizes``... or ``available: false`` and the ``reason``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (the ``name`` is the key it is stored under, so it is not repeated)."""
+        extra = {} if self.extrapolated is None else {"extrapolated": self.extrapolated}
         return {
             "available": self.available,
             "higher_is_better": self.higher_is_better,
@@ -134,6 +138,7 @@ class MetricResult:
             "fetch": self.fetch,
             "values": {key: est.to_dict() for key, est in self.values.items()},
             "paired": {key: est.to_dict() for key, est in self.paired.items()},
+            **extra,
         }
 
     @classmethod
@@ -151,6 +156,7 @@ class MetricResult:
             fetch=data.get("fetch"),
             values={key: Estimate.from_dict(val) for key, val in (data.get("values") or {}).items()},
             paired={key: Estimate.from_dict(val) for key, val in (data.get("paired") or {}).items()},
+            extrapolated=data.get("extrapolated"),
         )
 
 

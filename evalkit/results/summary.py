@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from evalkit.results.sample_size import comparability_note, extrapolation_lines, metric_caption
 from evalkit.results.schema import Estimate, metric_results
 
+SUMMARY_TITLES = {"teacher": "teacher", "student": "student", "student_vs_teacher": "student_vs_teacher"}
 RANDOM_WEIGHTS_BANNER = "RANDOM WEIGHTS: decoders were randomly initialised; these numbers measure nothing"
 
 
@@ -27,16 +29,19 @@ def format_summary(doc: dict[str, Any], run_dir: str | None = None) -> str:
         f"{len(clips['skipped']) - clips['failed']} skipped of {clips['total']} listed"
     )
     header = ("metric", "teacher", "student", "student_vs_teacher", "retention [95% CI]")
-    rows, unavailable = [], []
+    rows, unavailable, notes = [], [], []
     for name, metric in metric_results(doc).items():
         if not metric.available:
             reason = (metric.reason or "").splitlines()[0]
             unavailable.append(f"  {name}: {reason}" + (f" -> {metric.fetch}" if metric.fetch else ""))
             continue
         arrow = "↑" if metric.higher_is_better else "↓"
+        caveat = comparability_note(metric)
+        notes += [f"  {metric.label}: {caveat}"] if caveat else []
+        notes += [f"  {line}" for line in extrapolation_lines(metric, SUMMARY_TITLES)]
         rows.append(
             (
-                f"{metric.label} {arrow}",
+                f"{metric_caption(metric)}{' (not comparable)' if caveat else ''} {arrow}",
                 format_estimate(metric.values.get("teacher")),
                 format_estimate(metric.values.get("student")),
                 format_estimate(metric.values.get("student_vs_teacher")),
@@ -47,6 +52,7 @@ def format_summary(doc: dict[str, Any], run_dir: str | None = None) -> str:
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
         for row in [header, *rows]:
             lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    lines.extend(notes)
     if unavailable:
         lines.append("unavailable metrics:")
         lines.extend(unavailable)

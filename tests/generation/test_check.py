@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from evalkit.generation.check import raw_latent
-from evalkit.generation.results import validate_generation
+from evalkit.generation.results import format_generation_summary, validate_generation
 from evalkit.results.io import read_results
 from tests.generation.conftest import PROMPTS
 
@@ -83,6 +83,10 @@ def test_fvd_has_both_sets_against_real_videos_and_the_pair(checked):
     assert all(value > 0 for value in values.values())
     assert fvd["paired"]["increase"]["value"] == pytest.approx(values["student"] - values["teacher"])
     assert fvd["variant"]["frames_per_clip"] == 9
+    assert (fvd["variant"]["n_clips"], fvd["variant"]["frames"], fvd["variant"]["comparable"]) == (2, 9, False)
+    summary = format_generation_summary(checked[0].section)
+    assert "  FVD StyleGAN-V, 9 f, N=2: teacher " in summary
+    assert "(not comparable: N=2 clips per set is below the minimum of 800 (FVD's small-N bias))" in summary
     reference = checked[0].section["reference"]
     assert reference["dataset"] == "sample"
     assert reference["clips"] == 2

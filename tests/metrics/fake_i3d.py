@@ -9,9 +9,9 @@ import torch.nn.functional as F  # noqa: N812
 
 
 class FakeI3D(torch.nn.Module):
-    """Pools a (B, 3, T, H, W) video to (2, 4, 4) and projects it to ``dim`` features."""
+    """Pools a (B, 3, T, H, W) video to (2, 4, 4) and projects it to ``dim`` features (400, as the real I3D)."""
 
-    def __init__(self, dim: int = 12, seed: int = 0) -> None:
+    def __init__(self, dim: int = 400, seed: int = 0) -> None:
         super().__init__()
         generator = torch.Generator().manual_seed(seed)
         self.register_buffer("weight", torch.randn(dim, 3 * 2 * 4 * 4, generator=generator) / 4.0)
@@ -30,6 +30,6 @@ class FakeI3D(torch.nn.Module):
         return torch.softmax(features, dim=1)
 
 
-def save_scripted(path, dim: int = 12, seed: int = 0) -> None:
+def save_scripted(path, dim: int = 400, seed: int = 0) -> None:
     """Script a FakeI3D and save it like ``i3d_torchscript.pt``."""
     torch.jit.script(FakeI3D(dim, seed)).save(str(path))

@@ -3,8 +3,9 @@ import pytest
 import torch
 
 from evalkit.metrics import MetricOptions, build_metric, build_metrics
+from evalkit.metrics.factory import set_aside_for_clip_count
 from evalkit.metrics.frechet import FeatureStats, frechet_distance
-from evalkit.metrics.fvd import FVD, DetectorHashError, load_detector
+from evalkit.metrics.fvd import FVD, DetectorHashError, DetectorRefusedError, load_detector
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.weights import WeightsUnavailable, sha256_file
 
@@ -41,6 +42,7 @@ def test_stylegan_v_variant_feeds_0_255_with_rescale(detector, fake_detector_fil
     assert result["value"] == pytest.approx(expected, rel=1e-6)
     assert result["variant"] | {"detector_sha256": None} == {
         "name": "stylegan-v",
+        "title": "StyleGAN-V",
         "input_range": "[0,255]",
         "rescale": True,
         "resize": True,
@@ -50,10 +52,19 @@ def test_stylegan_v_variant_feeds_0_255_with_rescale(detector, fake_detector_fil
         "detector_sha256": None,
         "return_features": True,
         "frames_per_clip": 3,
+        "n_clips": 6,
+        "frames": 3,
+        "min_clips": 800,
+        "comparable": False,
+        "detector_trust": "unverified detector (sha256 pinned on first use)",
     }
     assert result["variant"]["detector_sha256"] == sha256_file(fake_detector_file)
     assert result["num_clips"] == 6
-    assert result["uncertainty"] == "point estimate (no bootstrap)"
+    assert result["extrapolated"] == {
+        "available": False,
+        "reason": "FVD∞ needs at least 800 clips per set (400 for the smallest subset, 2x that for the largest) "
+        "with 400-dimensional features; this set has 6",
+    }
 
 
 def test_turbo_vaed_compat_variant_feeds_0_1_without_rescale(detector, fake_detector_file):
@@ -95,16 +106,20 @@ def test_cached_reference_stats_give_the_same_value(detector, fake_detector_file
         reused.update(reference, candidate, ["x"] * 5)
 
 
-def test_bootstrap_is_seeded_and_brackets_the_estimate(detector, fake_detector_file):
-    reference, candidate, ids = random_clip_pairs(20, frames=2, size=(12, 12))
-    metric = fvd_metric(detector, fake_detector_file, keep_features=True)
-    metric.update(reference, candidate, ids)
-    low, high = metric.bootstrap_ci(resamples=30, seed=3)
-    assert (low, high) == metric.bootstrap_ci(resamples=30, seed=3)
-    assert low < high
-    assert (low, high) != metric.bootstrap_ci(resamples=30, seed=4)
-    with pytest.raises(ValueError, match="keep_features=True"):
-        fvd_metric(detector, fake_detector_file).bootstrap_ci()
+def test_fvd_infinity_fits_paired_subsets_of_the_kept_features():
+    rng = np.random.default_rng(5)
+    reference, candidate = rng.normal(size=(40, 8)), rng.normal(loc=0.5, size=(40, 8))
+    metric = FVD(torch.nn.Identity(), "sha")
+    metric.update_features(torch.from_numpy(reference), torch.from_numpy(candidate), [str(i) for i in range(40)], 17)
+    fit = metric.compute()["extrapolated"]
+    assert fit["available"] is True
+    assert fit["subset_sizes"] == [8, 13, 17, 22, 26, 31, 35, 40]  # 8 dims up to all 40 clips
+    assert fit["subset_values"][-1] == pytest.approx(metric.compute()["value"], rel=1e-6)  # float32-kept features
+    line = np.polyval([fit["slope"], fit["value"]], 1 / np.array(fit["subset_sizes"]))
+    assert fit["fit_residual"] == pytest.approx(np.sqrt(np.mean((np.array(fit["subset_values"]) - line) ** 2)))
+    cached = FVD(torch.nn.Identity(), "sha", reference_stats=FeatureStats.from_features(reference))
+    cached.update_features(None, torch.from_numpy(candidate), [str(i) for i in range(40)], 17)
+    assert cached.compute()["extrapolated"]["available"] is False
 
 
 def test_three_way_runs_each_side_through_the_detector_once(detector, fake_detector_file):
@@ -116,6 +131,7 @@ def test_three_way_runs_each_side_through_the_detector_once(detector, fake_detec
     three_way = ThreeWay(FVD(counting, "sha", clip_batch=6))
     three_way.update(truth, teacher, student, ids)
     assert len(calls) == 3
+    computed = three_way.compute()
     for comparison, (ref, cand) in {
         "teacher": (truth, teacher),
         "student": (truth, student),
@@ -123,12 +139,41 @@ def test_three_way_runs_each_side_through_the_detector_once(detector, fake_detec
     }.items():
         single = FVD(detector, "sha", clip_batch=6)  # same detector batches: float32 features depend on batching
         single.update(ref, cand, ids)
-        assert three_way.compute()[comparison]["value"] == pytest.approx(single.compute()["value"], rel=1e-9)
+        assert computed[comparison]["value"] == pytest.approx(single.compute()["value"], rel=1e-9)
 
 
 def test_detector_with_wrong_hash_is_refused(fake_detector_file):
     with pytest.raises(DetectorHashError, match=r"refusing to load FVD detector .*i3d_torchscript.pt: its sha256 is"):
         load_detector(fake_detector_file, "0" * 64)
+
+
+def test_detector_without_400_features_is_refused_and_fvd_made_unavailable(tmp_path):
+    wrong = tmp_path / "i3d_torchscript.pt"
+    save_scripted(wrong, dim=12)
+    message = r"refusing FVD detector .*i3d_torchscript.pt: it maps a \(1, 3, 16, 224, 224\) probe to \(1, 12\), "
+    message += r"not \(1, 400\) features"
+    with pytest.raises(DetectorRefusedError, match=message):
+        load_detector(wrong, sha256_file(wrong))
+    built, unavailable = build_metrics(["fvd"], MetricOptions(fvd_detector=str(wrong)))
+    assert built == {}
+    assert "not (1, 400) features" in unavailable["fvd"].reason
+    assert unavailable["fvd"].fetch == "evalkit weights fetch i3d-torchscript"
+
+
+@pytest.mark.parametrize(
+    ("variant", "clips", "reason"),
+    [
+        ("turbo-vaed-compat", 1, "FVD (turbo-vaed-compat) needs at least 2 clips per set; the manifest has 1"),
+        ("stylegan-v", 0, "FVD (stylegan-v) needs at least 1 clips per set; the manifest has 0"),
+    ],
+)
+def test_a_variant_short_of_clips_is_set_aside_before_decoding(fake_detector_file, variant, clips, reason):
+    built, unavailable = build_metrics(
+        ["psnr", "fvd"], MetricOptions(fvd_detector=str(fake_detector_file), fvd_variant=variant)
+    )
+    set_aside_for_clip_count(built, unavailable, clips)
+    assert list(built) == ["psnr"]
+    assert unavailable["fvd"].reason == reason
 
 
 def test_resolver_pins_the_detector_and_refuses_a_changed_file(offline, monkeypatch):

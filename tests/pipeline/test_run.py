@@ -74,6 +74,14 @@ def test_cli_run_writes_every_file_with_provenance(tiny_config, tmp_path, capsys
     assert fvd["available"]
     assert fvd["variant"]["detector"] == "i3d_torchscript.pt"
     assert set(fvd["values"]) == {"teacher", "student", "student_vs_teacher"}
+    sample_size = {key: fvd["variant"][key] for key in ("n_clips", "frames", "min_clips", "comparable")}
+    assert sample_size == {"n_clips": 2, "frames": 9, "min_clips": 800, "comparable": False}
+    assert fvd["variant"]["detector_trust"] == "unverified detector (sha256 pinned on first use)"
+    assert fvd["extrapolated"]["values"]["student"]["available"] is False
+    assert "FVD StyleGAN-V, 9 f, N=2 (not comparable) ↓" in summary
+    assert "FVD: not comparable: N=2 clips per set is below the minimum of 800" in summary
+    assert "FVD∞: unavailable (FVD∞ needs at least 800 clips per set" in summary
+    assert "FVD StyleGAN-V, 9 f, N=2" in report
     psnr = doc["metrics"]["psnr"]
     table = values(run_dir)
     assert psnr["values"]["student"]["value"] == pytest.approx(table["psnr.student"].mean(), rel=1e-12)
@@ -268,3 +276,17 @@ def test_settings_errors_name_the_fix(tiny_config, capsys):
     assert "unknown decoder 'turbo-nope'; choose one of:" in capsys.readouterr().err
     with pytest.raises(ValueError, match="needs 8k\\+1 frames, got 10; use --num-frames 17"):
         run(tiny_config(num_frames=10))
+
+
+def test_a_variant_the_clips_cannot_give_is_unavailable_before_decoding(tiny_config, monkeypatch):
+    decoded = []
+    original = FVD.update_features
+    monkeypatch.setattr(FVD, "update_features", lambda self, *args: decoded.append(1) or original(self, *args))
+    doc = run(tiny_config(max_clips=1, fvd_variant="turbo-vaed-compat")).results
+    fvd = doc["metrics"]["fvd"]
+    assert (fvd["available"], fvd["reason"]) == (
+        False,
+        "FVD (turbo-vaed-compat) needs at least 2 clips per set; the manifest has 1",
+    )
+    assert decoded == []  # FVD was set aside before the clip was decoded, not after
+    assert doc["metrics"]["psnr"]["available"]

@@ -74,8 +74,10 @@ def test_leaderboard_of_real_runs(real_runs, tmp_path):
     dom = parse(index.read_text(encoding="utf-8"))
     tables = dom.find_all("table", class_="sortable leaderboard")
     assert [t.attrs["data-protocol"] for t in tables] == [_results(real_runs["seed0"])["protocol"]["hash"]]
-    headers, rows = table_rows(tables[0])
-    assert len(rows) == 2  # two random initialisations are two checkpoints
+    assert table_rows(tables[0])[1] == []  # random weights are never ranked ...
+    headers, rows = table_rows(dom.find_all("table", class_="unranked")[0])
+    assert len(rows) == 2  # ... but listed apart: two random initialisations are two checkpoints
+    assert [row[1].text() for row in rows] == ["random weights"] * 2
     shown = sorted(float(row[headers.index("PSNR \u2191")].attrs["data-sort"]) for row in rows)
     expected = sorted(_results(path)["metrics"]["psnr"]["values"]["student"]["value"] for path in real_runs.values())
     assert shown == expected
