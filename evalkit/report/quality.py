@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from evalkit.results.schema import COMPARISONS, Estimate, MetricResult, metric_results
+from evalkit.results.schema import COMPARISONS, FLOORS, Estimate, MetricResult, metric_results
 
 METRIC_ORDER: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
 DIGITS: dict[str, int] = {"psnr": 2, "ssim": 4, "lpips": 4, "fvd": 2}
@@ -116,9 +116,9 @@ def with_floors(rows: list[QualityRow], floors: dict[str, Any]) -> list[QualityR
     for row in rows:
         columns = tuple(key for key in GROUND_TRUTH_COMPARISONS if row.values.get(key) is not None)
         found = tuple(
-            FloorRow(name, floor["label"], Estimate.from_dict(floor["values"][row.name]), columns)
-            for name, floor in floors.items()
-            if row.name in floor["values"]
+            FloorRow(name, floors[name]["label"], Estimate.from_dict(floors[name]["values"][row.name]), columns)
+            for name in FLOORS
+            if row.name in floors.get(name, {}).get("values", {})
         )
         placed.append(replace(row, floors=found))
     return placed

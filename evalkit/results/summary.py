@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from evalkit.results.floors import below_floor_lines
-from evalkit.results.schema import Estimate, metric_results
+from evalkit.results.schema import FLOORS, Estimate, metric_results
 
 RANDOM_WEIGHTS_BANNER = "RANDOM WEIGHTS: decoders were randomly initialised; these numbers measure nothing"
 
@@ -73,7 +73,8 @@ def format_summary(doc: dict[str, Any], run_dir: str | None = None) -> str:
 def _floor_rows(doc: dict[str, Any], metric: str, shown: list[bool]) -> list[tuple[str, ...]]:
     """One row per floor of ``metric``, its value under each ground-truth column the metric has (``shown``)."""
     rows = []
-    for floor in (doc.get("floors") or {}).values():
+    floors = doc.get("floors") or {}
+    for floor in (floors[name] for name in FLOORS if name in floors):
         estimate = floor["values"].get(metric)
         if estimate is not None:
             text = format_estimate(Estimate.from_dict(estimate))

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
 from evalkit.report.run_report import render_run_report
 from evalkit.results.floors import BELOW_FLOOR, floor_results
-from evalkit.results.io import read_per_clip, write_per_clip
+from evalkit.results.io import read_per_clip, read_results, write_per_clip, write_results
 
 from .conftest import build_run
 from .dom import parse
@@ -32,10 +30,9 @@ def _with_floors(run_dir, resample_psnr: float):
         "resample": {"params": {"spatial": 8, "temporal": 4}, "label": LABEL},
         "flat": {"params": {}, "label": "flat mean colour"},
     }
-    path = run_dir / "results.json"
-    doc = json.loads(path.read_text())
+    doc = read_results(run_dir)
     doc["floors"] = floor_results(table, settings, ["psnr", "ssim"], resamples=50)
-    path.write_text(json.dumps(doc))
+    write_results(run_dir, doc)  # as a run writes it: keys sorted, so "flat" comes first in the file
     html = render_run_report(run_dir).read_text(encoding="utf-8")
     return doc, html, parse(html)
 
