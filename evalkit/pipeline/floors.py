@@ -11,6 +11,7 @@ outputs, and are scored by the run's own per-clip metrics as comparisons ``floor
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -29,21 +30,27 @@ OUTPUT_METHOD = "clamp to [0, 255], round half to even, uint8"
 
 def flat_floor(clips: torch.Tensor) -> torch.Tensor:
     """Every frame of each uint8 clip ``(B, T, H, W, 3)`` replaced by the clip's mean colour (uint8)."""
-    means = clips.to(torch.float64).mean(dim=(1, 2, 3), keepdim=True)
-    return _to_uint8(means).expand(clips.shape).contiguous()
+    batch, frames, height, width, channels = clips.shape
+    sums = sum(clips[:, t].to(torch.int64).sum(dim=(1, 2)) for t in range(frames))  # exact, one frame at a time
+    means = sums.to(torch.float64) / (frames * height * width)
+    return _to_uint8(means).reshape(batch, 1, 1, 1, channels).expand(clips.shape).contiguous()
 
 
 def resample_floor(clips: torch.Tensor, spatial: int, temporal: int) -> torch.Tensor:
     """Each uint8 clip ``(B, T, H, W, 3)`` through a ``ceil(T/temporal)`` x ``ceil(H/spatial)`` x ``ceil(W/spatial)``
-    RGB grid and back to its own size (uint8); see the module docstring."""
-    batch, frames, height, width, _ = clips.shape
-    kept = clips[:, ::temporal].permute(0, 1, 4, 2, 3)
-    grid = kept.reshape(-1, 3, height, width).to(torch.float64)
-    small = interpolate(grid, size=(math.ceil(height / spatial), math.ceil(width / spatial)), mode="area")
-    back = interpolate(small, size=(height, width), mode="bicubic", align_corners=False)
-    back = _to_uint8(back).reshape(kept.shape).permute(0, 1, 3, 4, 2)
-    nearest = torch.round(torch.arange(frames, dtype=torch.float64) / temporal).long().clamp(max=kept.shape[1] - 1)
-    return back[:, nearest].contiguous()
+    RGB grid and back to its own size (uint8); see the module docstring. One kept frame at a time, so a long
+    full-resolution clip (`evalkit score --resolution native`) needs no float copy of the whole clip."""
+    height, width = clips.shape[2:4]
+    grid = (math.ceil(height / spatial), math.ceil(width / spatial))
+    kept = clips[:, ::temporal]
+    back = torch.empty_like(kept)
+    for clip, frame in itertools.product(range(kept.shape[0]), range(kept.shape[1])):
+        pixels = kept[clip, frame].permute(2, 0, 1)[None].to(torch.float64)
+        small = interpolate(pixels, size=grid, mode="area")
+        up = interpolate(small, size=(height, width), mode="bicubic", align_corners=False)
+        back[clip, frame] = _to_uint8(up)[0].permute(1, 2, 0)
+    nearest = torch.round(torch.arange(clips.shape[1], dtype=torch.float64) / temporal).long()
+    return back[:, nearest.clamp(max=kept.shape[1] - 1)]
 
 
 def _to_uint8(values: torch.Tensor) -> torch.Tensor:

@@ -25,8 +25,6 @@ RECONSTRUCTION_NOTE = (
     "GT = ground truth. Retention = student / teacher (teacher / student when lower is better); 1 means nothing lost."
 )
 SCORE_NOTE = "Each value is metric(reference video, reconstruction) of the same clip; there is no teacher."
-
-
 FLOOR_NOTE = (
     "Grey rows: trivial floors against GT, under each decoder's column for comparison; a decoder should clear "
     "the resample floor by well over 1 dB PSNR."
