@@ -13,7 +13,8 @@ EPILOG = """examples:
 Files pair by relative path (extension ignored); a file without a partner is listed as skipped, never
 re-paired by position. Defaults are `evalkit run`'s (17 frames from the first, short side 256 + centre
 crop); --resolution native --num-frames all compares the files as they are. Writes results.json,
-the per-clip table and report.html; values sit under `student` = metric(reference, reconstruction).
+the per-clip table and report.html; values sit under `student` = metric(reference, reconstruction), beside
+the trivial floors of each reference (flat mean colour; resample at --floor-spatial x --floor-temporal).
 Exit codes: 0 done, 2 unusable input (missing folder, unknown metric)."""
 
 
