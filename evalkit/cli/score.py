@@ -13,7 +13,8 @@ EPILOG = """examples:
 Files pair by relative path (extension ignored); a file without a partner is listed as skipped, never
 re-paired by position. Defaults are `evalkit run`'s (17 frames from the first, short side 256 + centre
 crop); --resolution native --num-frames all compares the files as they are. Writes results.json,
-the per-clip table and report.html; values sit under `student` = metric(reference, reconstruction).
+the per-clip table and report.html; values sit under `student` = metric(reference, reconstruction), beside
+the trivial floors of each reference (flat mean colour; resample at --floor-spatial x --floor-temporal).
 Exit codes: 0 done, 2 unusable input (missing folder, unknown metric)."""
 
 
@@ -27,7 +28,7 @@ def _int_or(keyword: str):
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``score`` subcommand."""
-    from evalkit.pipeline.config import DEFAULT_METRICS, RunConfig
+    from evalkit.pipeline.config import DEFAULT_METRICS, FLOOR_FACTORS_DEFAULT, RunConfig
 
     defaults = RunConfig()
     parser = subparsers.add_parser(
@@ -100,6 +101,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     measure.add_argument(
         "--device", metavar="DEVICE", default="cpu", help="where metric networks run (default: %(default)s)"
     )
+    floors = parser.add_argument_group("trivial floor (scored beside the reconstruction)")
+    floors.add_argument(
+        "--floor-spatial",
+        metavar="N",
+        type=int,
+        default=FLOOR_FACTORS_DEFAULT[0],
+        help="resample floor: area-average N x N pixels, as a latent with this spatial compression (default: "
+        "%(default)s)",
+    )
+    floors.add_argument(
+        "--floor-temporal",
+        metavar="K",
+        type=int,
+        default=FLOOR_FACTORS_DEFAULT[1],
+        help="resample floor: keep every K-th frame, as a latent with this temporal compression (default: %(default)s)",
+    )
     parser.set_defaults(func=handle)
 
 
@@ -107,6 +124,7 @@ def handle(args: argparse.Namespace) -> int:
     """Build the protocol and metric options, score, print a one-line summary per metric; 2 on unusable input."""
     from evalkit.data.protocol import ClipProtocol
     from evalkit.metrics import METRICS, MetricOptions
+    from evalkit.pipeline.floors import FloorSettings
     from evalkit.pipeline.score import score_videos
     from evalkit.results.summary import format_summary
 
@@ -132,6 +150,7 @@ def handle(args: argparse.Namespace) -> int:
             options=options,
             seed=args.seed,
             resamples=args.bootstrap_resamples,
+            floors=FloorSettings(args.floor_spatial, args.floor_temporal),
         )
     except (KeyError, ValueError, FileNotFoundError) as exc:
         print(f"evalkit score: {exc}", file=sys.stderr)

@@ -27,6 +27,7 @@ POSTERIORS = ("mode", "sample")
 OFFLOAD_MODES = ("auto", "always", "never")
 PROFILE_MODES = ("auto", "on", "off")
 REPORTS_DIR = "reports"
+FLOOR_FACTORS_DEFAULT = (8, 4)  # `evalkit score`'s resample floor (no teacher): 8x8 space, 4x time
 
 # Settings that never change a number: left out of the run id so they can differ between a run and its resume.
 OPERATIONAL_FIELDS = frozenset(

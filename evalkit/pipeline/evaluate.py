@@ -2,7 +2,8 @@
 
 Clips arrive with ground-truth frames (cache miss) or with the cached teacher entry (hit). Misses are
 encoded and decoded by the teacher; every clip's latent is decoded by the student; both outputs are
-quantised to uint8 the same way, then scored. A clip whose decoder output is NaN/Inf is marked failed with
+quantised to uint8 the same way, then scored, beside the trivial floors (``evalkit.pipeline.floors``) made from
+the ground truth at the teacher's compression. A clip whose decoder output is NaN/Inf is marked failed with
 the stage and reason, and the rest of the batch goes on. A decoder call that runs out of memory is retried
 in halves, and the smaller batch is kept for the rest of the run; a clip the student cannot decode even alone
 is decoded in spatial tiles (recorded, since seams differ slightly); a clip that still does not fit fails with
@@ -25,16 +26,18 @@ from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
 from evalkit.models.tiling import decode_in_tiles
 from evalkit.pipeline.devices import Placement
+from evalkit.pipeline.floors import FloorSettings
 from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
 from evalkit.pipeline.samples import SampleKeeper
 from evalkit.pipeline.stage_clock import StageClock
 from evalkit.pipeline.teacher_cache import TeacherCache, TeacherEntry
-from evalkit.results.schema import per_clip_column
+from evalkit.results.schema import FLOORS, floor_column, floor_comparison, per_clip_column
 
 logger = logging.getLogger(__name__)
 
 STAGES = ("load", "teacher_encode", "teacher_decode", "student_decode", "metrics")
 MIN_TILE_LATENT = 4
+FLOOR_OF_COMPARISON = {floor_comparison(floor): floor for floor in FLOORS}
 
 
 @dataclass
@@ -104,6 +107,8 @@ class BatchEvaluator:
         self.samples = samples
         self.clock = StageClock(placement.device)
         self.stage_s = self.clock.seconds
+        self.floors = FloorSettings.of_teacher(pair)
+        self.floor_params = {floor: described["params"] for floor, described in self.floors.describe().items()}
 
     def __call__(self, batch: list[ClipInput]) -> list[dict[str, Any]]:
         """Evaluate ``batch``; records come back in the batch's order."""
@@ -263,6 +268,8 @@ class BatchEvaluator:
         return failed
 
     def _score(self, group: list[_Live]) -> None:
+        """Every per-clip metric on the student comparisons, and on the teacher and floor comparisons unless
+        every clip of the group has them cached; pooled metrics after."""
         ids = [clip.clip.clip_id for clip in group]
         clips = {
             "ground_truth": torch.stack([clip.reference for clip in group]),
@@ -272,21 +279,42 @@ class BatchEvaluator:
         if self.pair.student is not None:
             clips["student"] = torch.stack([clip.student for clip in group])
             student_comparisons = {"student": ("ground_truth", "student"), "student_vs_teacher": ("teacher", "student")}
+        reusable = {"teacher": ("ground_truth", "teacher"), **self.floors.comparisons()}
         for name, metric in self.per_clip_metrics.items():
-            cached = [clip.cached.metric_value(name, metric.variant) if clip.cached else None for clip in group]
+            columns = self._columns(name)
+            cached = {
+                comparison: [self._cached(clip, name, metric, comparison) for clip in group] for comparison in reusable
+            }
             comparisons = dict(student_comparisons)
-            if any(value is None for value in cached):
-                comparisons["teacher"] = ("ground_truth", "teacher")
+            comparisons.update({key: reusable[key] for key, values in cached.items() if None in values})
+            if comparisons.keys() & FLOOR_OF_COMPARISON.keys() and not FLOOR_OF_COMPARISON.keys() <= clips.keys():
+                clips.update(self.floors.reconstruct(clips["ground_truth"]))
             scores = metric.score_comparisons(clips, comparisons, ids)
-            for clip, teacher_value in zip(group, cached, strict=True):
-                clip_id = clip.clip.clip_id
-                clip.values[per_clip_column(name, "teacher")] = (
-                    teacher_value if teacher_value is not None else scores["teacher"][clip_id]
-                )
-                for comparison in student_comparisons:
-                    clip.values[per_clip_column(name, comparison)] = scores[comparison][clip_id]
+            for row, clip in enumerate(group):
+                for comparison, column in columns.items():
+                    value = cached[comparison][row] if comparison in cached else None
+                    clip.values[column] = value if value is not None else scores[comparison][clip.clip.clip_id]
         for name, three_way in self.pooled.items():
             self._score_pooled(name, three_way, group, clips["ground_truth"], clips["teacher"], clips.get("student"))
+
+    def _columns(self, metric: str) -> dict[str, str]:
+        """Comparison -> per-clip table column of ``metric``: teacher, student ones (if any) and the floors."""
+        comparisons = ("teacher",) if self.pair.student is None else ("teacher", "student", "student_vs_teacher")
+        columns = {comparison: per_clip_column(metric, comparison) for comparison in comparisons}
+        columns.update({comparison: floor_column(metric, floor) for comparison, floor in FLOOR_OF_COMPARISON.items()})
+        return columns
+
+    def _cached(self, clip: _Live, name: str, metric: Any, comparison: str) -> float | None:
+        """The cached value of a teacher or floor comparison, if scored with the same metric variant (and floor)."""
+        if clip.cached is None:
+            return None
+        if comparison == "teacher":
+            return clip.cached.metric_value(name, metric.variant)
+        floor = FLOOR_OF_COMPARISON[comparison]
+        return clip.cached.metric_value(floor_column(name, floor), self._floor_variant(metric, floor))
+
+    def _floor_variant(self, metric: Any, floor: str) -> dict[str, Any]:
+        return {**metric.variant, "floor": self.floor_params[floor]}
 
     def _score_pooled(self, name: str, three_way: ThreeWay, group: list[_Live], reference, teacher, student) -> None:
         """Pooled (FVD) update: ground-truth and teacher features from the cache where possible, one detector
@@ -316,6 +344,16 @@ class BatchEvaluator:
             name: {"variant": metric.variant, "value": clip.values[per_clip_column(name, "teacher")]}
             for name, metric in self.per_clip_metrics.items()
         }
+        metrics.update(
+            {
+                floor_column(name, floor): {
+                    "variant": self._floor_variant(metric, floor),
+                    "value": clip.values[floor_column(name, floor)],
+                }
+                for name, metric in self.per_clip_metrics.items()
+                for floor in FLOORS
+            }
+        )
         metrics.update({name: {"variant": tw.metrics["teacher"].variant} for name, tw in self.pooled.items()})
         return TeacherEntry(clip.latent, clip.reference, clip.teacher, metrics, dict(clip.features))
 

@@ -16,18 +16,22 @@ from evalkit.metrics import UnavailableMetric
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
 from evalkit.pipeline.config import RunConfig
+from evalkit.pipeline.floors import FloorSettings
 from evalkit.pipeline.metric_entries import per_clip_entry, pooled_entry, unavailable_entry
 from evalkit.report.run_report import render_run_report
 from evalkit.results.atomic import atomic_path
+from evalkit.results.floors import floor_results
 from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.provenance import provenance
 from evalkit.results.schema import (
+    FLOORS,
     MANIFEST_FILE,
     PER_CLIP_BASE_COLUMNS,
     REPORT_FILE,
     RESULTS_KIND,
     SCHEMA_VERSION,
     MetricResult,
+    floor_column,
     per_clip_column,
 )
 from evalkit.results.stats import CI_LEVEL, CI_METHOD
@@ -97,6 +101,7 @@ def write_run(
     """Write every file of the run folder; returns the results document (``profile``: its cost section)."""
     comparisons = ("teacher",) if pair.student is None else ("teacher", "student", "student_vs_teacher")
     columns = [per_clip_column(name, comparison) for name in per_clip_metrics for comparison in comparisons]
+    columns += [floor_column(name, floor) for name in per_clip_metrics for floor in FLOORS]
     table = per_clip_table(manifest, records, columns)
     metrics = metric_entries(
         table,
@@ -133,6 +138,13 @@ def write_run(
         },
         "decoders": _decoders(pair, config, state_sha256),
         "metrics": {name: entry.to_dict() for name, entry in metrics.items()},
+        "floors": floor_results(
+            table,
+            FloorSettings.of_teacher(pair).describe(),
+            list(per_clip_metrics),
+            seed=config.seed,
+            resamples=config.bootstrap_resamples,
+        ),
         "ci": {"method": CI_METHOD, "level": CI_LEVEL, "resamples": config.bootstrap_resamples, "seed": config.seed},
         "clips": {
             "total": len(manifest.clips) + len(manifest.skipped),

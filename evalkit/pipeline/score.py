@@ -3,7 +3,8 @@ protocol of `evalkit run`, and write the same run-folder files (results.json, pe
 
 Files are paired by their path relative to the two roots, extension ignored (``a/b.avi`` pairs with
 ``a/b.mp4``); a file without a partner is reported, never re-paired by position. The one comparison is
-stored as ``student`` = metric(reference, reconstruction), the decoder under test.
+stored as ``student`` = metric(reference, reconstruction), the decoder under test; the trivial floors of each
+reference (``evalkit.pipeline.floors``, factors from options) are scored beside it.
 """
 
 from __future__ import annotations
@@ -21,11 +22,22 @@ import torch
 from evalkit.data.backends import DecodeError, count_frames, read_video
 from evalkit.data.protocol import ClipProtocol
 from evalkit.metrics.factory import METRICS, MetricOptions, build_metrics, set_aside_for_clip_count
+from evalkit.pipeline.floors import FloorSettings
 from evalkit.pipeline.metric_entries import per_clip_entry, pooled_entry, unavailable_entry
 from evalkit.report.run_report import render_run_report
+from evalkit.results.floors import floor_results
 from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.provenance import provenance
-from evalkit.results.schema import PER_CLIP_BASE_COLUMNS, REPORT_FILE, RESULTS_KIND, SCHEMA_VERSION, per_clip_column
+from evalkit.results.schema import (
+    FLOORS,
+    PER_CLIP_BASE_COLUMNS,
+    REPORT_FILE,
+    RESULTS_KIND,
+    SCHEMA_VERSION,
+    floor_column,
+    floor_comparison,
+    per_clip_column,
+)
 from evalkit.results.stats import CI_LEVEL, CI_METHOD, DEFAULT_RESAMPLES
 
 logger = logging.getLogger(__name__)
@@ -116,9 +128,12 @@ def score_videos(
     options: MetricOptions | None = None,
     seed: int = 0,
     resamples: int = DEFAULT_RESAMPLES,
+    floors: FloorSettings | None = None,
 ) -> ScoreResult:
-    """Score every reference/reconstruction pair and write results.json, the per-clip table and report.html."""
+    """Score every reference/reconstruction pair, and the trivial floors of each reference (``floors``: the
+    ``resample`` factors, default 8x8x4), and write results.json, the per-clip table and report.html."""
     options = options or MetricOptions()
+    floors = floors or FloorSettings()
     started = datetime.now(UTC)
     pairs = pair_videos(reference, reconstruction)
     for missing in pairs.unmatched:
@@ -135,12 +150,18 @@ def score_videos(
             logger.warning("%s: skipped: %s", clip_id, exc)
             rows.append({**row, "status": "failed", "stage": "load", "reason": str(exc)})
             continue
+        clips = {"ground_truth": ref[None], COMPARISON: rec[None], **floors.reconstruct(ref[None])}
+        comparisons = {COMPARISON: ("ground_truth", COMPARISON), **floors.comparisons()}
         for name, metric in built.items():
-            metric.update(ref[None], rec[None], [clip_id])
-            if name in per_clip_names:
-                row[per_clip_column(name, COMPARISON)] = metric.per_clip()[clip_id]
+            if name not in per_clip_names:
+                metric.update(ref[None], rec[None], [clip_id])
+                continue
+            scores = metric.score_comparisons(clips, comparisons, [clip_id])
+            row[per_clip_column(name, COMPARISON)] = scores[COMPARISON][clip_id]
+            row.update({floor_column(name, floor): scores[floor_comparison(floor)][clip_id] for floor in FLOORS})
         rows.append(row)
     columns = [per_clip_column(name, COMPARISON) for name in per_clip_names]
+    columns += [floor_column(name, floor) for name in per_clip_names for floor in FLOORS]
     table = pd.DataFrame(rows, columns=[*PER_CLIP_BASE_COLUMNS, *columns])
     table[columns] = table[columns].astype(np.float64)
     entries = {}
@@ -157,6 +178,7 @@ def score_videos(
         table, pairs, entries, protocol, options, metrics, seed, resamples, started, reference, reconstruction
     )
     doc["run_id"] = run_dir.name
+    doc["floors"] = floor_results(table, floors.describe(), per_clip_names, seed=seed, resamples=resamples)
     run_dir.mkdir(parents=True, exist_ok=True)
     doc["files"]["per_clip"] = write_per_clip(run_dir, table).name
     write_results(run_dir, doc)

@@ -1,17 +1,17 @@
 """Quality tables of a run: each metric's comparisons and one paired delta, with 95% CIs.
 
 Values come straight from ``results.json`` (``metrics.<name>.values`` / ``.paired``, or the same layout
-under ``generation.metrics``); nothing is recomputed. Which comparisons a table shows, and what they are
-called, depends on what made the results (:func:`quality_table`).
+under ``generation.metrics``; trivial floors from ``floors``); nothing is recomputed. Which comparisons a
+table shows, and what they are called, depends on what made the results (:func:`quality_table`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from evalkit.results.sample_size import comparability_note, extrapolation_lines, metric_caption
-from evalkit.results.schema import COMPARISONS, Estimate, MetricResult, metric_results
+from evalkit.results.schema import COMPARISONS, FLOORS, Estimate, MetricResult, metric_results
 
 METRIC_ORDER: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
 DIGITS: dict[str, int] = {"psnr": 2, "ssim": 4, "lpips": 4, "fvd": 2}
@@ -26,17 +26,34 @@ RECONSTRUCTION_NOTE = (
     "GT = ground truth. Retention = student / teacher (teacher / student when lower is better); 1 means nothing lost."
 )
 SCORE_NOTE = "Each value is metric(reference video, reconstruction) of the same clip; there is no teacher."
+FLOOR_NOTE = (
+    "Grey rows: trivial floors against GT, under each decoder's column for comparison; a decoder should clear "
+    "the resample floor by well over 1 dB PSNR."
+)
+GROUND_TRUTH_COMPARISONS = ("teacher", "student")
+
+
+@dataclass(frozen=True)
+class FloorRow:
+    """A trivial floor's score on one metric (metric(GT, floor)), shown under the columns in ``columns``."""
+
+    name: str
+    label: str
+    estimate: Estimate
+    columns: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class QualityRow:
-    """One metric: label, direction, its comparisons and one paired delta (``None`` where not measured)."""
+    """One metric: label, direction, its comparisons and one paired delta (``None`` where not measured), and the
+    trivial floors' scores on it."""
 
     name: str
     metric: MetricResult
     digits: int
     values: dict[str, Estimate | None]
     delta: Estimate | None
+    floors: tuple[FloorRow, ...] = ()
 
     @property
     def variant_text(self) -> str:
@@ -107,10 +124,28 @@ def quality_rows(metrics: dict[str, MetricResult], delta: str | None) -> list[Qu
     ]
 
 
+def with_floors(rows: list[QualityRow], floors: dict[str, Any]) -> list[QualityRow]:
+    """``rows`` with each metric's floor scores (``results["floors"]``), placed under its ground-truth columns."""
+    placed = []
+    for row in rows:
+        columns = tuple(key for key in GROUND_TRUTH_COMPARISONS if row.values.get(key) is not None)
+        found = tuple(
+            FloorRow(name, floors[name]["label"], Estimate.from_dict(floors[name]["values"][row.name]), columns)
+            for name in FLOORS
+            if row.name in floors.get(name, {}).get("values", {})
+        )
+        placed.append(replace(row, floors=found))
+    return placed
+
+
 def quality_table(results: dict[str, Any]) -> QualityTable:
-    """The run's quality table: three comparisons and retention, or for `evalkit score` the one comparison."""
+    """The run's quality table: three comparisons and retention, or for `evalkit score` the one comparison, with
+    the trivial floors as extra rows."""
     metrics = metric_results(results)
+    floors = results.get("floors") or {}
+    note = f" {FLOOR_NOTE}" if floors else ""
     if is_score_run(results):
-        return QualityTable(quality_rows(metrics, None), SCORE_TITLES, None, None, SCORE_NOTE)
-    rows = quality_rows(metrics, "retention")
-    return QualityTable(rows, RECONSTRUCTION_TITLES, "retention", 4, RECONSTRUCTION_NOTE)
+        rows = with_floors(quality_rows(metrics, None), floors)
+        return QualityTable(rows, SCORE_TITLES, None, None, SCORE_NOTE + note)
+    rows = with_floors(quality_rows(metrics, "retention"), floors)
+    return QualityTable(rows, RECONSTRUCTION_TITLES, "retention", 4, RECONSTRUCTION_NOTE + note)

@@ -26,6 +26,7 @@ from evalkit.report.quality import DIGITS, is_score_run, ordered_metrics, qualit
 from evalkit.report.run_files import RunFiles, load_run
 from evalkit.report.samples import Sample
 from evalkit.results.atomic import atomic_write_text
+from evalkit.results.floors import below_floor_lines
 from evalkit.results.schema import REPORT_FILE
 
 logger = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def report_context(run: RunFiles, title: str | None = None, back_href: str | Non
             if results["status"] == "partial"
             else ""
         ),
+        "below_floor": below_floor_lines(results) if results.get("floors") else [],
         "facts": header_facts(results),
         "protocol_params": sorted(results["protocol"].get("params", {}).items()),
         "skipped": clips.get("skipped", []),

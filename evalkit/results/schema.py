@@ -29,6 +29,10 @@ DELTAS: tuple[str, ...] = ("drop", "increase", "retention")
 """Paired student-against-reference figures: drop = ref - student, increase = student - ref,
 retention = student / ref when higher is better, ref / student when lower is better (1.0 = nothing lost)."""
 
+FLOORS: tuple[str, ...] = ("resample", "flat")
+"""Trivial reconstructions scored beside every decoder (``results["floors"]``): ``resample`` = the clip through a
+latent-sized grid with no learning, ``flat`` = every frame the clip's mean colour."""
+
 METRIC_ALIASES: dict[str, str] = {"rfvd": "fvd"}
 """Names accepted for a metric besides its results key (gate rules say ``rfvd``; results say ``fvd``)."""
 
@@ -69,6 +73,18 @@ def per_clip_column(metric: str, comparison: str) -> str:
     if comparison not in COMPARISONS:
         raise ValueError(f"unknown comparison {comparison!r}; choose one of: {', '.join(COMPARISONS)}")
     return f"{metric}.{comparison}"
+
+
+def floor_comparison(floor: str) -> str:
+    """The comparison name of a floor, metric(ground truth, floor), e.g. ``floor_resample``."""
+    if floor not in FLOORS:
+        raise ValueError(f"unknown floor {floor!r}; choose one of: {', '.join(FLOORS)}")
+    return f"floor_{floor}"
+
+
+def floor_column(metric: str, floor: str) -> str:
+    """The per-clip table column holding ``metric`` for a floor, e.g. ``psnr.floor_resample``."""
+    return f"{metric}.{floor_comparison(floor)}"
 
 
 def canonical_metric(name: str) -> str:
@@ -189,6 +205,8 @@ def validate_results(doc: Any, source: str = "results") -> dict[str, Any]:
             raise ResultsSchemaError(f"{source}: protocol.{key} is missing")
     for name, entry in doc["metrics"].items():
         _validate_metric(source, name, entry)
+    if "floors" in doc:
+        _validate_floors(source, doc["floors"])
     if "profile" in doc and doc["profile"] is not None and not isinstance(doc["profile"], dict):
         raise ResultsSchemaError(f"{source}: profile must be an object or null")
     return doc
@@ -209,6 +227,29 @@ def _validate_metric(source: str, name: str, entry: Any) -> None:
     for key in entry["paired"]:
         if key not in DELTAS:
             raise ResultsSchemaError(f"{where}.paired.{key} is not one of {', '.join(DELTAS)}")
+
+
+def _validate_floors(source: str, floors: Any) -> None:
+    """``floors``: ``{floor: {"params": {...}, "label": str, "values": {metric: Estimate}}}``; ``resample`` params
+    hold its integer ``spatial`` and ``temporal`` factors."""
+    if not isinstance(floors, dict):
+        raise ResultsSchemaError(f"{source}: floors must be an object")
+    for floor, entry in floors.items():
+        where = f"{source}: floors.{floor}"
+        if floor not in FLOORS:
+            raise ResultsSchemaError(f"{where} is not one of {', '.join(FLOORS)}")
+        if not isinstance(entry, dict) or not isinstance(entry.get("params"), dict):
+            raise ResultsSchemaError(f"{where}.params must be an object")
+        if not isinstance(entry.get("label"), str) or not isinstance(entry.get("values"), dict):
+            raise ResultsSchemaError(f"{where} needs a str label and a values object")
+        if floor == "resample":
+            for factor in ("spatial", "temporal"):
+                value = entry["params"].get(factor)
+                if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                    raise ResultsSchemaError(f"{where}.params.{factor} must be an integer >= 1, got {value!r}")
+        for metric, estimate in entry["values"].items():
+            if not isinstance(estimate, dict) or "value" not in estimate or not isinstance(estimate.get("n"), int):
+                raise ResultsSchemaError(f"{where}.values.{metric} must be an estimate {{value, ci_low, ci_high, n}}")
 
 
 def _json_float(value: float) -> float | None:

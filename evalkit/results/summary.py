@@ -5,15 +5,17 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from evalkit.results.floors import below_floor_lines
 from evalkit.results.sample_size import comparability_note, extrapolation_lines, metric_caption
-from evalkit.results.schema import Estimate, metric_results
+from evalkit.results.schema import FLOORS, Estimate, metric_results
 
 SUMMARY_TITLES = {"teacher": "teacher", "student": "student", "student_vs_teacher": "student_vs_teacher"}
 RANDOM_WEIGHTS_BANNER = "RANDOM WEIGHTS: decoders were randomly initialised; these numbers measure nothing"
 
 
 def format_summary(doc: dict[str, Any], run_dir: str | None = None) -> str:
-    """Header, teacher | student | student-vs-teacher | retention table, unavailable metrics, skips, timing."""
+    """Header, teacher | student | student-vs-teacher | retention table with the trivial floors under each metric,
+    below-floor warnings, unavailable metrics, skips, timing."""
     clips, timings = doc["clips"], doc["timings"]
     lines = []
     if doc["random_weights"]:
@@ -48,11 +50,13 @@ def format_summary(doc: dict[str, Any], run_dir: str | None = None) -> str:
                 format_estimate(metric.paired.get("retention"), digits=4),
             )
         )
+        rows.extend(_floor_rows(doc, metric.name, [key in metric.values for key in ("teacher", "student")]))
     if rows:
         widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
         for row in [header, *rows]:
             lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     lines.extend(notes)
+    lines.extend(f"*** {line} ***" for line in below_floor_lines(doc))
     if unavailable:
         lines.append("unavailable metrics:")
         lines.extend(unavailable)
@@ -70,6 +74,18 @@ def format_summary(doc: dict[str, Any], run_dir: str | None = None) -> str:
     if run_dir is not None:
         lines.append(f"results: {run_dir}")
     return "\n".join(lines)
+
+
+def _floor_rows(doc: dict[str, Any], metric: str, shown: list[bool]) -> list[tuple[str, ...]]:
+    """One row per floor of ``metric``, its value under each ground-truth column the metric has (``shown``)."""
+    rows = []
+    floors = doc.get("floors") or {}
+    for floor in (floors[name] for name in FLOORS if name in floors):
+        estimate = floor["values"].get(metric)
+        if estimate is not None:
+            text = format_estimate(Estimate.from_dict(estimate))
+            rows.append((f"  floor: {floor['label']}", *(text if show else "" for show in shown), "", ""))
+    return rows
 
 
 def format_estimate(estimate: Estimate | None, digits: int = 3, missing: str = "-") -> str:

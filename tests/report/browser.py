@@ -46,7 +46,9 @@ HARNESS = """
   function rowKeys(table, column) {
     return Array.prototype.map.call(table.tBodies[0].rows, function (row) {
       var cell = row.cells[column];
-      return {id: row.getAttribute("data-run") || row.getAttribute("data-metric") || row.cells[0].textContent.trim(),
+      var floor = row.hasAttribute("data-floor") ? "floor " + row.getAttribute("data-floor") : null;
+      var id = row.getAttribute("data-run") || row.getAttribute("data-metric") || floor;
+      return {id: id || row.cells[0].textContent.trim(),
               sort: cell ? cell.getAttribute("data-sort") : null};
     });
   }

@@ -44,6 +44,10 @@ def _numbers(keys):
     return [float(key["sort"]) for key in keys if key["sort"]]
 
 
+def _metric_rows(keys):
+    return [key for key in keys if not key["id"].startswith("floor ")]
+
+
 @pytest.mark.parametrize("size", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_report_table_is_visible_and_sorts(report_page, size):
     result, console = self_test(CHROMIUM, report_page, "#quality-table", 3, *size)
@@ -52,12 +56,13 @@ def test_report_table_is_visible_and_sorts(report_page, size):
     table = result["table"]
     assert table["visible"]
     assert table["header"] == "student vs GT"
-    assert [key["id"] for key in table["before"]] == ["psnr", "ssim"]
+    psnr, ssim = (["psnr", "floor resample", "floor flat"], ["ssim", "floor resample", "floor flat"])
+    assert [key["id"] for key in table["before"]] == psnr + ssim
     assert table["first_sort"] == "ascending"
-    assert [key["id"] for key in table["first_click"]] == ["ssim", "psnr"]  # SSIM < 1 < PSNR in dB
-    assert _numbers(table["first_click"]) == sorted(_numbers(table["before"]))
+    assert [key["id"] for key in table["first_click"]] == ssim + psnr  # SSIM < 1 < PSNR in dB; floors stay below
+    assert _numbers(_metric_rows(table["first_click"])) == sorted(_numbers(_metric_rows(table["before"])))
     assert table["second_sort"] == "descending"
-    assert _numbers(table["second_click"]) == sorted(_numbers(table["before"]), reverse=True)
+    assert [key["id"] for key in table["second_click"]] == psnr + ssim
 
 
 def test_leaderboard_table_is_visible_and_sorts(leaderboard_page):

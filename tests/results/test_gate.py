@@ -18,8 +18,8 @@ LPIPS_TEACHER = [0.10, 0.12, 0.11, 0.10, 0.13, 0.10]
 LPIPS_STUDENT = [0.12, 0.13, 0.12, 0.12, 0.15, 0.12]  # increase 0.016667 on average
 FLOORS = {
     "resample": {
-        "params": {"factor": 4, "method": "bicubic"},
-        "label": "bicubic 4x down-up resample",
+        "params": {"spatial": 8, "temporal": 4},
+        "label": "resample 8×8×4",
         "values": {
             "psnr": {"value": 25.0, "ci_low": 24.0, "ci_high": 26.0, "n": 6},
             "lpips": {"value": 0.40, "ci_low": 0.35, "ci_high": 0.45, "n": 6},
@@ -118,7 +118,7 @@ def test_over_floor_is_the_students_margin_over_the_resample_floor(write_run):
     lpips_margin = 0.40 - np.mean(LPIPS_STUDENT)  # lower is better: floor - student = 0.273
     assert [o.observed for o in report.outcomes] == pytest.approx([psnr_margin, lpips_margin, lpips_margin])
     assert [o.status for o in report.outcomes] == ["pass", "fail", "pass"]
-    assert report.outcomes[0].note.startswith("student 32.3 vs bicubic 4x down-up resample 25; 95% CI [-, -], n=6")
+    assert report.outcomes[0].note.startswith("student 32.3 vs resample 8×8×4 25; 95% CI [-, -], n=6")
     bad = check(
         path,
         [parse_rule("fvd.over_floor>=0"), parse_rule("psnr.over_floor.lower>=0"), parse_rule("gen.psnr.over_floor>0")],

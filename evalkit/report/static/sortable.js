@@ -1,4 +1,5 @@
-/* evalkit: click a column header of a table.sortable to sort its rows (numbers numerically, empty cells last). */
+/* evalkit: click a column header of a table.sortable to sort its rows (numbers numerically, empty cells last);
+   rows marked data-attached stay under the row they follow. */
 (function () {
   "use strict";
   function cellKey(row, index) {
@@ -17,13 +18,17 @@
     var index = header.cellIndex;
     var descending = header.getAttribute("aria-sort") === "ascending";
     var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
-    rows.sort(function (a, b) {
-      var keyA = cellKey(a, index), keyB = cellKey(b, index);
+    var groups = [];  // a row marked data-attached (a metric's floor rows) moves with the row above it
+    Array.prototype.forEach.call(body.rows, function (row) {
+      if (row.hasAttribute("data-attached") && groups.length) groups[groups.length - 1].push(row);
+      else groups.push([row]);
+    });
+    groups.sort(function (a, b) {
+      var keyA = cellKey(a[0], index), keyB = cellKey(b[0], index);
       if (keyA === "" || keyB === "") return (keyA === "") - (keyB === "");
       return descending ? -compare(keyA, keyB) : compare(keyA, keyB);
     });
-    rows.forEach(function (row) { body.appendChild(row); });
+    groups.forEach(function (group) { group.forEach(function (row) { body.appendChild(row); }); });
     Array.prototype.forEach.call(table.tHead.rows[0].cells, function (cell) { cell.removeAttribute("aria-sort"); });
     header.setAttribute("aria-sort", descending ? "descending" : "ascending");
   }
