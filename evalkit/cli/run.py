@@ -28,7 +28,13 @@ EPILOG = """examples:
 
 Settings come from the defaults, then --config FILE (TOML or YAML, keys as below with '_' or '-'),
 then these flags. Re-running the same command resumes an interrupted run in the same folder.
-Exit codes: 0 done, 2 unusable settings or missing weights (the message names the file and the fetch command)."""
+Exit codes: 0 done (status complete, or partial when some clips failed: the summary says so), 2 unusable
+settings or missing weights (the message names the file and the fetch command), or a run that evaluated
+no clip at all (status empty: every clip was unreadable or failed, e.g. NaN outputs; results.json is written)."""
+
+EMPTY_RUN = (
+    "no clip was evaluated (status empty in results.json); fix the input (see the skipped clips above) and run again"
+)
 
 _DEFAULTS = {f.name: f.default for f in fields(RunConfig) if not callable(f.default_factory)}
 
@@ -173,4 +179,7 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     if result.results is not None:
         print(result.summary())
+        if result.results["status"] == "empty":
+            print(f"evalkit run: {EMPTY_RUN}", file=sys.stderr)
+            return 2
     return 0

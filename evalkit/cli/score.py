@@ -14,7 +14,8 @@ Files pair by relative path (extension ignored); a file without a partner is lis
 re-paired by position. Defaults are `evalkit run`'s (17 frames from the first, short side 256 + centre
 crop); --resolution native --num-frames all compares the files as they are. Writes results.json,
 the per-clip table and report.html; values sit under `student` = metric(reference, reconstruction).
-Exit codes: 0 done, 2 unusable input (missing folder, unknown metric)."""
+Exit codes: 0 done (complete, or partial: the summary says which pairs failed), 2 unusable input
+(missing folder, unknown metric, mismatched sizes without --allow-resize, or no pair scored at all)."""
 
 
 def _int_or(keyword: str):
@@ -137,4 +138,10 @@ def handle(args: argparse.Namespace) -> int:
         print(f"evalkit score: {exc}", file=sys.stderr)
         return 2
     print(format_summary(result.results, str(result.run_dir)))
+    if result.results["status"] == "empty":
+        print(
+            "evalkit score: no pair was scored (status empty); fix the files listed above and run again",
+            file=sys.stderr,
+        )
+        return 2
     return 0

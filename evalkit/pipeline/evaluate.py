@@ -103,6 +103,7 @@ class BatchEvaluator:
         self.rank = rank
         self.samples = samples
         self.stage_s: dict[str, float] = defaultdict(float)
+        self._weight_notes: dict[str, str] = {}
 
     def __call__(self, batch: list[ClipInput]) -> list[dict[str, Any]]:
         """Evaluate ``batch``; records come back in the batch's order."""
@@ -202,12 +203,23 @@ class BatchEvaluator:
         failed = []
         for row, clip in enumerate(group):
             if not ok_latent[row]:
-                failed.append((clip, "teacher encoder output (latent) has NaN/Inf values"))
+                failed.append(
+                    (clip, "teacher encoder output (latent) has NaN/Inf values" + self._weights_note("teacher"))
+                )
             elif not ok_pixels[row]:
-                failed.append((clip, "teacher decoder output has NaN/Inf values"))
+                failed.append((clip, "teacher decoder output has NaN/Inf values" + self._weights_note("teacher")))
             else:
                 clip.latent, clip.teacher = latents[row].detach().to("cpu"), quantised[row]
         return failed
+
+    def _weights_note(self, decoder: str) -> str:
+        """`` (N of its weights are NaN/Inf ...)`` when the decoder's own weights explain a NaN output, else ""."""
+        if decoder not in self._weight_notes:
+            module = getattr(self.pair, decoder)
+            tensors = [tensor for tensor in module.state_dict().values() if tensor.is_floating_point()]
+            bad = sum(int((~torch.isfinite(tensor)).sum()) for tensor in tensors)
+            self._weight_notes[decoder] = f" ({bad} of its weights are NaN/Inf: a broken checkpoint)" if bad else ""
+        return self._weight_notes[decoder]
 
     def _encode(self, pixels: torch.Tensor, group: list[_Live]) -> torch.Tensor:
         """Posterior mode for the batch, or one seeded sample per clip (independent of batching and ranks)."""
@@ -263,7 +275,7 @@ class BatchEvaluator:
             if ok[row]:
                 clip.student = quantised[row]
             else:
-                failed.append((clip, "student decoder output has NaN/Inf values"))
+                failed.append((clip, "student decoder output has NaN/Inf values" + self._weights_note("student")))
         return failed
 
     def _score(self, group: list[_Live]) -> None:

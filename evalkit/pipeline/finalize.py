@@ -30,6 +30,7 @@ from evalkit.results.schema import (
     SCHEMA_VERSION,
     MetricResult,
     per_clip_column,
+    run_status,
 )
 from evalkit.results.stats import CI_LEVEL, CI_METHOD
 
@@ -142,7 +143,7 @@ def write_run(
         "schema_version": SCHEMA_VERSION,
         "kind": RESULTS_KIND,
         "run_id": config.run_id,
-        "status": "complete" if len(records) == len(manifest.clips) else "partial",
+        "status": run_status(evaluated, len(manifest.clips)),
         "random_weights": bool(pair.random_weights),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "config": config.to_dict(),

@@ -26,7 +26,14 @@ from evalkit.report.run_report import render_run_report
 from evalkit.results.aggregate import pooled_metric_result
 from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.provenance import provenance
-from evalkit.results.schema import PER_CLIP_BASE_COLUMNS, REPORT_FILE, RESULTS_KIND, SCHEMA_VERSION, per_clip_column
+from evalkit.results.schema import (
+    PER_CLIP_BASE_COLUMNS,
+    REPORT_FILE,
+    RESULTS_KIND,
+    SCHEMA_VERSION,
+    per_clip_column,
+    run_status,
+)
 from evalkit.results.stats import CI_LEVEL, CI_METHOD, DEFAULT_RESAMPLES
 
 logger = logging.getLogger(__name__)
@@ -197,7 +204,7 @@ def _results_document(
         "schema_version": SCHEMA_VERSION,
         "kind": RESULTS_KIND,
         "run_id": "score",
-        "status": "complete" if not skipped else "partial",
+        "status": run_status(evaluated, len(pairs.pairs) + len(pairs.unmatched)),
         "random_weights": False,
         "created_utc": finished.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "config": {
@@ -224,7 +231,7 @@ def _results_document(
         "clips": {
             "total": len(pairs.pairs) + len(pairs.unmatched),
             "evaluated": evaluated,
-            "failed": len(failed) + len(pairs.unmatched),
+            "failed": len(failed),
             "skipped": skipped,
         },
         "provenance": provenance(),
