@@ -69,6 +69,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what.add_argument("--split", metavar="NAME", help="dataset split (default: the adapter's)")
     what.add_argument("--fold", metavar="N", type=int, help="dataset fold, e.g. UCF-101 1-3 (default: the adapter's)")
     what.add_argument("--max-clips", metavar="N", type=int, help="evaluate the first N clips (default: all)")
+    what.add_argument(
+        "--max-frame-pixels",
+        metavar="N",
+        type=int,
+        help="skip videos whose frames have more pixels (read from the header, never decoded; protects memory) "
+        f"{_default('max_frame_pixels')}",
+    )
     what.add_argument("--student-weights", metavar="PATH", help="student checkpoint (default: resolved by name)")
     what.add_argument("--teacher-weights", metavar="PATH", help="teacher VAE folder/file (default: resolved by name)")
     what.add_argument("--init", choices=INITS, help=f"decoder weights; random stamps RANDOM WEIGHTS {_default('init')}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 
 import pytest
@@ -13,23 +12,13 @@ from evalkit.cli import main
 from evalkit.pipeline import runner
 from evalkit.results.io import read_results
 from tests.data_layer.conftest import FFMPEG
-
-
-def _write_toml(path, config) -> str:
-    """The settings of ``config`` as a TOML file for `evalkit run --config`."""
-    settings = {key: val for key, val in config.to_dict().items() if val is not None}
-    lines = [f"{key} = {json.dumps(val)}" for key, val in settings.items() if not isinstance(val, dict)]
-    for table in ("teacher_config", "student_config"):
-        lines.append(f"[{table}]")
-        lines += [f"{key} = {json.dumps(val)}" for key, val in settings[table].items()]
-    path.write_text("\n".join(lines) + "\n")
-    return str(path)
+from tests.pipeline.conftest import write_toml
 
 
 def test_empty_folder_ends_empty_with_exit_2(tiny_config, tmp_path, capsys):
     (tmp_path / "videos").mkdir()
     config = tiny_config(dataset="folder", root=str(tmp_path / "videos"), max_clips=None, metrics=("psnr",))
-    assert main(["run", "--config", _write_toml(tmp_path / "run.toml", config)]) == 2
+    assert main(["run", "--config", write_toml(tmp_path / "run.toml", config)]) == 2
     captured = capsys.readouterr()
     assert "evalkit run: no clip was evaluated (status empty in results.json)" in captured.err
     assert "EMPTY: no clip was evaluated" in captured.out
@@ -43,7 +32,7 @@ def test_all_bad_folder_ends_empty_and_lists_every_file(tiny_config, tmp_path, c
     (videos / "zero.mp4").write_bytes(b"")
     (videos / "text.avi").write_text("not a video")
     config = tiny_config(dataset="folder", root=str(videos), max_clips=None, metrics=("psnr",))
-    assert main(["run", "--config", _write_toml(tmp_path / "run.toml", config)]) == 2
+    assert main(["run", "--config", write_toml(tmp_path / "run.toml", config)]) == 2
     doc = read_results(tmp_path / "run")
     assert doc["status"] == "empty"
     assert sorted(skip["clip_id"] for skip in doc["clips"]["skipped"]) == ["text", "zero"]
@@ -61,7 +50,7 @@ def test_student_with_nan_weights_fails_every_clip_with_the_reason(tiny_config, 
 
     monkeypatch.setattr(runner, "build_pair", nan_student)
     config = tiny_config(metrics=("psnr",), no_cache=True)
-    assert main(["run", "--config", _write_toml(tmp_path / "run.toml", config)]) == 2
+    assert main(["run", "--config", write_toml(tmp_path / "run.toml", config)]) == 2
     doc = read_results(tmp_path / "run")
     assert (doc["status"], doc["clips"]["evaluated"], doc["clips"]["failed"]) == ("empty", 0, 2)
     reasons = {skip["reason"] for skip in doc["clips"]["skipped"]}

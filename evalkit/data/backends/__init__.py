@@ -18,6 +18,7 @@ import numpy as np
 
 from evalkit.data.backends import frame_folder
 from evalkit.data.backends.errors import DecodeError
+from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS, frame_size_problem
 
 BACKEND_MODULES = {
     "decord": "evalkit.data.backends.decord_backend",
@@ -85,12 +86,17 @@ def _as_decode_error(path: Path) -> Iterator[None]:
         raise DecodeError(path, f"unreadable: {type(exc).__name__}: {lines[0] if lines else ''}".rstrip(": ")) from exc
 
 
-def check_video_stream(path: Path) -> None:
-    """Reject files without a video stream, and grey or alpha videos (decoders would silently convert them)."""
+def check_video_stream(path: Path, max_pixels: int = DEFAULT_MAX_FRAME_PIXELS) -> None:
+    """Reject files without a video stream, grey or alpha videos (decoders would silently convert them), and
+    frames over ``max_pixels`` (from the header: such a file is never decoded)."""
     with av.open(str(path)) as container:
         if not container.streams.video:
             raise DecodeError(path, "no video stream")
-        pixel_format = container.streams.video[0].format
+        stream = container.streams.video[0]
+        too_large = frame_size_problem(stream.codec_context.width, stream.codec_context.height, max_pixels)
+        if too_large:
+            raise DecodeError(path, too_large)
+        pixel_format = stream.format
         if pixel_format is not None and len(pixel_format.components) != 3:
             raise DecodeError(
                 path,
@@ -99,27 +105,32 @@ def check_video_stream(path: Path) -> None:
             )
 
 
-def count_frames(path: str | Path, backend: str = "auto") -> int:
+def count_frames(path: str | Path, backend: str = "auto", max_pixels: int = DEFAULT_MAX_FRAME_PIXELS) -> int:
     """Number of frames of a video file (from its packet index, no decoding) or of a frame folder.
 
-    Video files are also checked with :func:`check_video_stream` (a header read), so clip manifests skip
-    audio-only, grey and alpha videos with a reason.
+    The header is checked first (:func:`check_video_stream`; the first image of a frame folder), so clip
+    manifests skip audio-only, grey and alpha videos and frames over ``max_pixels`` with a reason.
     """
     path = Path(path)
     module = _module_for(path, backend)
     with _as_decode_error(path):
-        if module is not frame_folder:
-            check_video_stream(path)
+        if module is frame_folder:
+            return frame_folder.count_frames(path, max_pixels)
+        check_video_stream(path, max_pixels)
         return int(module.count_frames(path))
 
 
 def read_video(
-    path: str | Path, frame_indices: list[int] | tuple[int, ...] | None = None, backend: str = "auto"
+    path: str | Path,
+    frame_indices: list[int] | tuple[int, ...] | None = None,
+    backend: str = "auto",
+    max_pixels: int = DEFAULT_MAX_FRAME_PIXELS,
 ) -> np.ndarray:
     """Decode ``frame_indices`` (default: all frames) of a video or frame folder to uint8 RGB ``(T, H, W, 3)``.
 
     Indices may repeat or come in any order (``pad-last`` / ``loop`` clips); each distinct frame is
-    decoded once, by seeking, never by decoding the whole video.
+    decoded once, by seeking, never by decoding the whole video. Frames over ``max_pixels`` are refused
+    from the header, before decoding.
     """
     path = Path(path)
     module = _module_for(path, backend)
@@ -132,7 +143,11 @@ def read_video(
         if wanted.size == 0:
             raise DecodeError(path, "no frames to decode (the video has no frames?)")
         unique, inverse = np.unique(wanted, return_inverse=True)
-        frames = module.read_frames(path, unique.tolist())
+        if module is frame_folder:
+            frames = frame_folder.read_frames(path, unique.tolist(), max_pixels)
+        else:
+            check_video_stream(path, max_pixels)
+            frames = module.read_frames(path, unique.tolist())
     if frames.dtype != np.uint8 or frames.ndim != 4 or frames.shape[-1] != 3 or len(frames) != len(unique):
         raise DecodeError(path, f"decoder returned {frames.dtype} {tuple(frames.shape)}; expected uint8 (T, H, W, 3)")
     return frames if len(unique) == len(wanted) and (unique == wanted).all() else frames[inverse]

