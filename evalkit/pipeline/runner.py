@@ -234,6 +234,7 @@ def run(config: RunConfig) -> RunResult:
             "batch_limit": evaluator.batch_limit,
             "tiled_clips": evaluator.tiled_clips,
         },
+        "cache_corrupt": cache.corrupt_entries if cache is not None else [],
     }
     everything = gather(mine_done, context)
     if not context.is_main:
@@ -287,6 +288,7 @@ def run(config: RunConfig) -> RunResult:
             "dir": str(cache.root) if cache is not None else None,
             "teacher_hits": sum(1 for r in all_records.values() if r.get("teacher_cache") == "hit"),
             "teacher_misses": sum(1 for r in all_records.values() if r.get("teacher_cache") == "miss"),
+            "corrupt_entries": sum(len(part["cache_corrupt"]) for part in everything),
         },
         profile=profile,
     )

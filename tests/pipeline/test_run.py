@@ -108,7 +108,7 @@ def test_teacher_psnr_matches_numpy_on_cached_frames(tiny_config):
         assert table.loc[clip_id, "psnr.teacher"] == pytest.approx(expected, rel=1e-9)
 
 
-def _counted_again(path, backend):
+def _counted_again(path, backend, max_pixels):
     raise AssertionError(f"{path}: frames counted again although the file is unchanged")
 
 
