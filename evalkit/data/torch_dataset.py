@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 
 
 class ClipDataset(Dataset):
-    """Decoded, resized clips of a manifest: ``{"clip_id", "frames": uint8 (T, H, W, 3), "label"}``.
+    """Decoded, resized clips of a manifest: ``{"clip_id", "frames": uint8 (T, H, W, 3), "label",
+    "decode_warnings": [FFmpeg warning lines]}``.
 
     A clip that fails to decode yields ``{"clip_id", "error": reason, "label"}`` instead of raising, so
     one bad file never stops a run. ``protocol`` defaults to the manifest's and must match it if given.
@@ -52,16 +53,19 @@ class ClipDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         clip = self.manifest.clips[index]
+        warnings: list[str] = []
         try:
             with self.guard(clip.clip_id):
                 frames = read_video(
-                    self.manifest.resolve(clip), clip.frame_indices, self.backend, self.max_frame_pixels
+                    self.manifest.resolve(clip), clip.frame_indices, self.backend, self.max_frame_pixels, warnings
                 )
         except DecodeError as exc:
             logger.warning("skipping clip %s: %s", clip.clip_id, exc)
             return {"clip_id": clip.clip_id, "error": exc.reason, "label": clip.label}
         frames = torch.from_numpy(self.protocol.transform(frames))
-        return {"clip_id": clip.clip_id, "frames": frames, "label": clip.label}
+        if warnings:
+            logger.debug("clip %s decoded with FFmpeg warnings: %s", clip.clip_id, warnings)
+        return {"clip_id": clip.clip_id, "frames": frames, "label": clip.label, "decode_warnings": warnings}
 
 
 def _unguarded(clip_id: str) -> AbstractContextManager[None]:

@@ -39,12 +39,14 @@ MIN_TILE_LATENT = 4
 
 @dataclass
 class ClipInput:
-    """A clip ready for the decoders: ground-truth frames (miss), a cached teacher entry (hit), or a load error."""
+    """A clip ready for the decoders: ground-truth frames (miss), a cached teacher entry (hit), or a load error;
+    ``warnings``: FFmpeg's warnings while decoding it."""
 
     clip: ClipRecord
     frames: torch.Tensor | None = None
     cached: TeacherEntry | None = None
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -141,6 +143,9 @@ class BatchEvaluator:
                 "values": clip.values,
                 "teacher_cache": "hit" if clip.cached is not None else "miss",
             }
+        for item in batch:
+            if item.warnings:
+                records[item.clip.clip_id]["decode_warnings"] = item.warnings
         return [records[item.clip.clip_id] for item in batch]
 
     def _in_memory(

