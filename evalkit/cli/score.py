@@ -58,6 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="short side + centre crop, or native (default: %(default)s)",
     )
     clip.add_argument(
+        "--allow-resize",
+        action="store_true",
+        help="score pairs whose frame sizes differ, both resized by the protocol (default: such pairs fail)",
+    )
+    clip.add_argument(
         "--stride", metavar="N", type=int, default=defaults.stride, help="step between frames (default: %(default)s)"
     )
     measure = parser.add_argument_group("metrics (as evalkit run)")
@@ -133,6 +138,7 @@ def handle(args: argparse.Namespace) -> int:
             options=options,
             seed=args.seed,
             resamples=args.bootstrap_resamples,
+            allow_resize=args.allow_resize,
         )
     except (KeyError, ValueError, FileNotFoundError) as exc:
         print(f"evalkit score: {exc}", file=sys.stderr)
