@@ -99,14 +99,10 @@ def test_ffmpeg_lines_go_to_logging_at_debug_level_and_are_collected_by_level(ca
     assert capfd.readouterr().err == ""
 
 
-def test_decode_errors_past_the_clip_become_its_warnings(videos):
-    _available("decord")
-    warnings: list[str] = []
-    np.testing.assert_array_equal(
-        read_video(videos["flipped"], [0, 1, 2], "decord", warnings=warnings), read_video(videos["intact"], [0, 1, 2])
-    )
-    assert warnings  # decord decodes ahead of the clip into the damaged frame 5
-    assert warnings == [
-        "[mpeg4] ac-tex damaged at 1 4 (outside the clip's frames)",
-        "[mpeg4] Error at MB: 37 (outside the clip's frames)",
-    ]
+@pytest.mark.parametrize("backend", ["decord", "pyav"])
+def test_clip_decoded_through_a_damaged_frame_is_refused(videos, backend):
+    """Frames 0 and 8 are intact, but 8 is predicted through the damaged frame 5, so its pixels are not."""
+    _available(backend)
+    with pytest.raises(DecodeError) as caught:
+        read_video(videos["flipped"], [0, 8], backend)
+    assert caught.value.reason.startswith("damaged frame 5: the decoder ")

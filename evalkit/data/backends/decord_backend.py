@@ -30,6 +30,7 @@ def read_frames(path: Path, indices: list[int], log: list[tuple[int, str]] | Non
     reader = decord.VideoReader(str(path), num_threads=1)  # opening probes (decodes) a few frames: not the clip's
     with ffmpeg_log.collect() as lines:
         frames = reader.get_batch(indices).asnumpy()
+        del reader  # stops its decoding thread, which reads ahead of the clip, so its lines fall in this window
     if log is not None:
         log.extend(lines)
     return frames

@@ -56,6 +56,7 @@ def read_frames(path: Path, indices: list[int], log: list[tuple[int, str]] | Non
         if indices and indices[-1] >= len(timestamps):
             raise DecodeError(path, f"frame {indices[-1]} requested but the video has {len(timestamps)} frames")
         index_of = {timestamps[i]: i for i in indices}
+        position_of = {timestamp: position for position, timestamp in enumerate(timestamps)}
         decoded: dict[int, np.ndarray] = {}
         pos = 0  # first entry of ``indices`` not decoded yet
         while pos < len(indices):
@@ -65,12 +66,13 @@ def read_frames(path: Path, indices: list[int], log: list[tuple[int, str]] | Non
             for frame in container.decode(stream):
                 if frame.pts is None:
                     continue
+                position = position_of.get(frame.pts, len(timestamps))
+                if frame.is_corrupt and position <= indices[-1]:  # a clip frame, or one the clip is decoded from
+                    raise DecodeError(
+                        path, f"damaged frame {position}: the decoder flags it corrupt (concealed errors)"
+                    )
                 index = index_of.get(frame.pts)
                 if index is not None:
-                    if frame.is_corrupt:
-                        raise DecodeError(
-                            path, f"damaged frame {index}: the decoder flags it corrupt (concealed errors)"
-                        )
                     decoded[index] = frame.to_ndarray(format="rgb24")
                 while pos < len(indices) and indices[pos] in decoded:
                     pos += 1
