@@ -98,26 +98,33 @@ def check_video_stream(path: Path, max_pixels: int = DEFAULT_MAX_FRAME_PIXELS) -
     """Reject files without a video stream, grey or alpha videos (decoders would silently convert them), and
     frames over ``max_pixels`` (from the header: such a file is never decoded)."""
     with av.open(str(path)) as container:
-        if not container.streams.video:
-            raise DecodeError(path, "no video stream")
-        stream = container.streams.video[0]
-        too_large = frame_size_problem(stream.codec_context.width, stream.codec_context.height, max_pixels)
-        if too_large:
-            raise DecodeError(path, too_large)
-        pixel_format = stream.format
-        if pixel_format is not None and len(pixel_format.components) != 3:
-            raise DecodeError(
-                path,
-                f"wrong channels: pixel format {pixel_format.name} has {len(pixel_format.components)}, "
-                "expected 3 (colour, no alpha)",
-            )
+        _check_stream(container, path, max_pixels)
 
 
-def damaged_frames(path: Path) -> tuple[list[int], list[int], str]:
+def _check_stream(container: av.container.InputContainer, path: Path, max_pixels: int) -> None:
+    """:func:`check_video_stream` on an open container."""
+    if not container.streams.video:
+        raise DecodeError(path, "no video stream")
+    stream = container.streams.video[0]
+    too_large = frame_size_problem(stream.codec_context.width, stream.codec_context.height, max_pixels)
+    if too_large:
+        raise DecodeError(path, too_large)
+    pixel_format = stream.format
+    if pixel_format is not None and len(pixel_format.components) != 3:
+        raise DecodeError(
+            path,
+            f"wrong channels: pixel format {pixel_format.name} has {len(pixel_format.components)}, "
+            "expected 3 (colour, no alpha)",
+        )
+
+
+def damaged_frames(path: Path, max_pixels: int = DEFAULT_MAX_FRAME_PIXELS) -> tuple[list[int], list[int], str]:
     """Frame indices (in presentation order, as every backend numbers them) whose packet the demuxer flags
     corrupt (e.g. the partial last frame of a cut-short file), the key frame indices, and a note when the
-    header declares more frames than the file holds; demuxing only, no decoding."""
+    header declares more frames than the file holds; demuxing only, no decoding, after the checks of
+    :func:`check_video_stream` in the same file opening."""
     with av.open(str(path)) as container:
+        _check_stream(container, path, max_pixels)
         stream = container.streams.video[0]
         packets = [(p.pts, p.is_corrupt, p.is_keyframe) for p in container.demux(stream) if p.size]
         declared = stream.frames
@@ -129,10 +136,10 @@ def damaged_frames(path: Path) -> tuple[list[int], list[int], str]:
     return damaged, keyframes, short
 
 
-def _damage_in_clip(path: Path, indices: list[int]) -> tuple[str | None, int]:
+def _damage_in_clip(path: Path, indices: list[int], max_pixels: int) -> tuple[str | None, int]:
     """Why the clip ``indices`` rests on a damaged packet (one of its frames, or one they are decoded from since
     the key frame before the first), or None; and that key frame."""
-    damaged, keyframes, short = damaged_frames(path)
+    damaged, keyframes, short = damaged_frames(path, max_pixels)
     start = max((key for key in keyframes if key <= indices[0]), default=0)
     inside = [index for index in damaged if index in set(indices)]
     if inside:
@@ -201,8 +208,8 @@ def read_video(
     if frame_indices is not None and min(frame_indices, default=0) < 0:
         raise ValueError(f"frame indices must be >= 0, got {min(frame_indices)} for {path}")
     with _as_decode_error(path):
-        if module is not frame_folder:
-            check_video_stream(path, max_pixels)
+        if module is not frame_folder and frame_indices is None:
+            check_video_stream(path, max_pixels)  # before counting; with indices, damaged_frames checks it
         wanted = np.asarray(
             range(module.count_frames(path)) if frame_indices is None else frame_indices, dtype=np.int64
         )
@@ -212,7 +219,7 @@ def read_video(
         if module is frame_folder:
             frames = frame_folder.read_frames(path, unique.tolist(), max_pixels)
         else:
-            reason, start = _damage_in_clip(path, unique.tolist())
+            reason, start = _damage_in_clip(path, unique.tolist(), max_pixels)
             if reason:
                 raise DecodeError(path, reason)
             log: list[tuple[int, str]] = []
