@@ -4,20 +4,34 @@ resumed run records it as failed instead of dying on it again.
 A marker file is created before a clip is decoded and removed as soon as decoding returns or raises; only
 a process that died inside the decoder leaves one. Markers live in the run's journal folder, one file per
 clip (its name is a hash of the clip id, its content the clip id), so DataLoader workers and ranks can
-write them without coordination.
+write them without coordination. A marker also stays when the run was killed from outside (``kill -9``)
+while it decoded a good file, so the resumed run first decodes each marked clip in a child process: a
+clip that decodes there is evaluated as usual, one whose decoding kills the child too is skipped.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from evalkit.data import ClipManifest
+
+logger = logging.getLogger(__name__)
+
 MARKER_DIR = "decoding"
 DIED_WHILE_DECODING = (
-    "an earlier session of this run died while decoding this file (out of memory or a decoder crash); "
-    "skipped so the run can finish: check the file, or delete it from the run folder's journal/decoding to retry"
+    "decoding this file killed the process twice (an earlier session of this run, then a test decode in a "
+    "child process: out of memory or a decoder crash); skipped so the run can finish"
+)
+PROBE_TIMEOUT_S = 600
+_PROBE = (
+    "import sys; from evalkit.data.backends import read_video; "
+    "read_video(sys.argv[1], [int(i) for i in sys.argv[2].split(',')], 'auto', int(sys.argv[3]))"
 )
 
 
@@ -52,3 +66,21 @@ class DecodeMarkers:
         """Remove the markers of ``clip_ids`` (once they are journaled)."""
         for clip_id in clip_ids:
             self._path(clip_id).unlink(missing_ok=True)
+
+    def release_survivors(self, manifest: ClipManifest, done: set[str], max_frame_pixels: int) -> None:
+        """Decode each marked clip of ``manifest`` not in ``done`` in a child process and drop the marker of
+        every clip whose decoding returns there (with frames or a DecodeError); the others stay marked."""
+        marked = self.left_behind() - done
+        for clip in manifest.clips:
+            if clip.clip_id not in marked:
+                continue
+            indices = ",".join(str(index) for index in clip.frame_indices)
+            command = [sys.executable, "-c", _PROBE, str(manifest.resolve(clip)), indices, str(max_frame_pixels)]
+            try:
+                code = subprocess.run(command, capture_output=True, timeout=PROBE_TIMEOUT_S).returncode
+            except subprocess.TimeoutExpired:
+                code = None
+            if code is not None and code >= 0:
+                self.forget({clip.clip_id})
+            else:
+                logger.warning("clip %s: decoding it killed a test process too (exit %s)", clip.clip_id, code)

@@ -148,7 +148,10 @@ def run(config: RunConfig) -> RunResult:
     barrier(context)
     past = read_progress(run_dir)
     markers = DecodeMarkers(run_dir / JOURNAL_DIR / MARKER_DIR)
-    died_on = markers.left_behind() - set(past.records)  # never decoded again: record them as failed
+    if context.is_main:
+        markers.release_survivors(manifest, set(past.records), config.max_frame_pixels)
+    barrier(context)
+    died_on = markers.left_behind() - set(past.records)  # killed a child process too: recorded as failed
     barrier(context)
     pending = [clip for clip in manifest.clips if clip.clip_id not in past.records and clip.clip_id not in died_on]
     mine = shard(pending, context)
