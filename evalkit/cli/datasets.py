@@ -7,6 +7,8 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
+
 if TYPE_CHECKING:
     from evalkit.data import ClipManifest, ClipProtocol
 
@@ -122,6 +124,13 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
         choices=("auto", "decord", "pyav", "torchcodec"),
         help="decode backend used to count frames",
     )
+    parser.add_argument(
+        "--max-frame-pixels",
+        metavar="N",
+        type=int,
+        default=DEFAULT_MAX_FRAME_PIXELS,
+        help="skip videos whose frames have more pixels, read from the header (default: %(default)s)",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
     add_protocol_arguments(parser)
 
@@ -193,6 +202,7 @@ def _build(args: argparse.Namespace) -> ClipManifest:
         max_clips=args.max_clips,
         stratified=args.stratified,
         backend=args.backend,
+        max_frame_pixels=args.max_frame_pixels,
         **dict(args.option),
     )
 

@@ -29,7 +29,13 @@ EPILOG = """examples:
 
 Settings come from the defaults, then --config FILE (TOML or YAML, keys as below with '_' or '-'),
 then these flags. Re-running the same command resumes an interrupted run in the same folder.
-Exit codes: 0 done, 2 unusable settings or missing weights (the message names the file and the fetch command)."""
+Exit codes: 0 done (status complete, or partial when some clips failed: the summary says so), 2 unusable
+settings or missing weights (the message names the file and the fetch command), or a run that evaluated
+no clip at all (status empty: every clip was unreadable or failed, e.g. NaN outputs; results.json is written)."""
+
+EMPTY_RUN = (
+    "no clip was evaluated (status empty in results.json); fix the input (see the skipped clips above) and run again"
+)
 
 _DEFAULTS = {f.name: f.default for f in fields(RunConfig) if not callable(f.default_factory)}
 
@@ -86,6 +92,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what.add_argument("--split", metavar="NAME", help="dataset split (default: the adapter's)")
     what.add_argument("--fold", metavar="N", type=int, help="dataset fold, e.g. UCF-101 1-3 (default: the adapter's)")
     what.add_argument("--max-clips", metavar="N", type=int, help="evaluate the first N clips (default: all)")
+    what.add_argument(
+        "--max-frame-pixels",
+        metavar="N",
+        type=int,
+        help="skip videos whose frames have more pixels (read from the header, never decoded; protects memory) "
+        f"{_default('max_frame_pixels')}",
+    )
     what.add_argument("--student-weights", metavar="PATH", help="student checkpoint (default: resolved by name)")
     what.add_argument("--teacher-weights", metavar="PATH", help="teacher VAE folder/file (default: resolved by name)")
     what.add_argument("--init", choices=INITS, help=f"decoder weights; random stamps RANDOM WEIGHTS {_default('init')}")
@@ -211,6 +224,9 @@ def handle(args: argparse.Namespace) -> int:
         return 2
     if result.results is not None:
         print(result.summary())
+        if result.results["status"] == "empty":
+            print(f"evalkit run: {EMPTY_RUN}", file=sys.stderr)
+            return 2
     return 0
 
 

@@ -15,7 +15,8 @@ re-paired by position. Defaults are `evalkit run`'s (17 frames from the first, s
 crop); --resolution native --num-frames all compares the files as they are. Writes results.json,
 the per-clip table and report.html; values sit under `student` = metric(reference, reconstruction), beside
 the trivial floors of each reference (flat mean colour; resample at --floor-spatial x --floor-temporal).
-Exit codes: 0 done, 2 unusable input (missing folder, unknown metric)."""
+Exit codes: 0 done (complete, or partial: the summary says which pairs failed), 2 unusable input
+(missing folder, unknown metric, mismatched sizes without --allow-resize, or no pair scored at all)."""
 
 
 def _int_or(keyword: str):
@@ -56,6 +57,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=_int_or("native"),
         default=defaults.resolution,
         help="short side + centre crop, or native (default: %(default)s)",
+    )
+    clip.add_argument(
+        "--allow-resize",
+        action="store_true",
+        help="score pairs whose frame sizes differ, both resized by the protocol (default: such pairs fail)",
     )
     clip.add_argument(
         "--stride", metavar="N", type=int, default=defaults.stride, help="step between frames (default: %(default)s)"
@@ -151,9 +157,16 @@ def handle(args: argparse.Namespace) -> int:
             seed=args.seed,
             resamples=args.bootstrap_resamples,
             floors=FloorSettings(args.floor_spatial, args.floor_temporal),
+            allow_resize=args.allow_resize,
         )
     except (KeyError, ValueError, FileNotFoundError) as exc:
         print(f"evalkit score: {exc}", file=sys.stderr)
         return 2
     print(format_summary(result.results, str(result.run_dir)))
+    if result.results["status"] == "empty":
+        print(
+            "evalkit score: no pair was scored (status empty); fix the files listed above and run again",
+            file=sys.stderr,
+        )
+        return 2
     return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.data.backends import count_frames
+from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
 from evalkit.file_memo import FileMemo
 
 
@@ -27,19 +28,20 @@ class FrameCountMemo:
         """The remembered entries, by resolved video path."""
         return self.memo.entries
 
-    def count(self, video: str | Path, backend: str) -> int:
-        """Frames of ``video``: remembered if the file and backend are unchanged, else counted (and remembered).
+    def count(self, video: str | Path, backend: str, max_pixels: int = DEFAULT_MAX_FRAME_PIXELS) -> int:
+        """Frames of ``video``: remembered if the file, backend and frame-size limit are unchanged, else counted
+        (and remembered).
 
         Raises:
             DecodeError: as ``count_frames`` does (nothing is remembered for that file).
         """
         video = Path(video)
-        saved = self.memo.get(video, backend=backend)
+        saved = self.memo.get(video, backend=backend, max_pixels=max_pixels)
         if saved is not None:
             self.hits += 1
             return int(saved["frames"])
-        frames = count_frames(video.resolve(), backend)
-        self.memo.put(video, backend=backend, frames=frames)
+        frames = count_frames(video.resolve(), backend, max_pixels)
+        self.memo.put(video, backend=backend, max_pixels=max_pixels, frames=frames)
         return frames
 
     def save(self) -> None:

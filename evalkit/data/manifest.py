@@ -19,6 +19,7 @@ from typing import Any
 from evalkit.data.adapters import DATASETS
 from evalkit.data.backends import DecodeError, count_frames, resolve_backend
 from evalkit.data.frame_counts import FrameCountMemo
+from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
 from evalkit.data.protocol import ClipProtocol
 from evalkit.data.records import ClipRecord, SkippedClip, VideoEntry
 
@@ -159,6 +160,7 @@ def build_manifest(
     stratified: bool = False,
     backend: str = "auto",
     frame_counts: FrameCountMemo | None = None,
+    max_frame_pixels: int = DEFAULT_MAX_FRAME_PIXELS,
     **options: Any,
 ) -> ClipManifest:
     """List a dataset split, count each video's frames (packet index, no decoding) and cut clips by ``protocol``.
@@ -172,6 +174,7 @@ def build_manifest(
         stratified: draw the subset round-robin over classes instead of in clip-id order.
         backend: decode backend used to count frames (``auto``, ``decord``, ``pyav``, ``torchcodec``).
         frame_counts: remembers frame counts between builds (saved before returning); None counts every file.
+        max_frame_pixels: videos whose header declares larger frames are skipped with the reason, undecoded.
         **options: adapter options (see ``evalkit datasets show NAME``).
 
     Raises:
@@ -191,7 +194,11 @@ def build_manifest(
             skipped.append(SkippedClip(entry.clip_id, entry.source, "missing file"))
             continue
         try:
-            num_available = frame_counts.count(path, backend) if frame_counts else count_frames(path, backend)
+            num_available = (
+                frame_counts.count(path, backend, max_frame_pixels)
+                if frame_counts
+                else count_frames(path, backend, max_frame_pixels)
+            )
         except DecodeError as exc:
             skipped.append(SkippedClip(entry.clip_id, entry.source, exc.reason))
             continue

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import torch
 from torch.utils.data import Dataset
 
 from evalkit.data.backends import DecodeError, read_video, resolve_backend
+from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
 from evalkit.data.manifest import ClipManifest
 from evalkit.data.protocol import ClipProtocol
 
@@ -16,13 +19,23 @@ logger = logging.getLogger(__name__)
 
 
 class ClipDataset(Dataset):
-    """Decoded, resized clips of a manifest: ``{"clip_id", "frames": uint8 (T, H, W, 3), "label"}``.
+    """Decoded, resized clips of a manifest: ``{"clip_id", "frames": uint8 (T, H, W, 3), "label",
+    "decode_warnings": [FFmpeg warning lines]}``.
 
     A clip that fails to decode yields ``{"clip_id", "error": reason, "label"}`` instead of raising, so
     one bad file never stops a run. ``protocol`` defaults to the manifest's and must match it if given.
+    Frames over ``max_frame_pixels`` are refused from the header; ``guard(clip_id)``, if given, is a context
+    manager held around each decode (the run uses it to find a file whose decoding killed the process).
     """
 
-    def __init__(self, manifest: ClipManifest, protocol: ClipProtocol | None = None, backend: str = "auto") -> None:
+    def __init__(
+        self,
+        manifest: ClipManifest,
+        protocol: ClipProtocol | None = None,
+        backend: str = "auto",
+        max_frame_pixels: int = DEFAULT_MAX_FRAME_PIXELS,
+        guard: Callable[[str], AbstractContextManager[Any]] | None = None,
+    ) -> None:
         manifest_protocol = ClipProtocol.from_dict(manifest.protocol)
         if protocol is not None and protocol.hash() != manifest_protocol.hash():
             raise ValueError(
@@ -32,19 +45,31 @@ class ClipDataset(Dataset):
         self.manifest = manifest
         self.protocol = manifest_protocol
         self.backend = resolve_backend(backend)
+        self.max_frame_pixels = max_frame_pixels
+        self.guard = guard or _unguarded
 
     def __len__(self) -> int:
         return len(self.manifest.clips)
 
     def __getitem__(self, index: int) -> dict[str, Any]:
         clip = self.manifest.clips[index]
+        warnings: list[str] = []
         try:
-            frames = read_video(self.manifest.resolve(clip), clip.frame_indices, self.backend)
+            with self.guard(clip.clip_id):
+                frames = read_video(
+                    self.manifest.resolve(clip), clip.frame_indices, self.backend, self.max_frame_pixels, warnings
+                )
         except DecodeError as exc:
             logger.warning("skipping clip %s: %s", clip.clip_id, exc)
             return {"clip_id": clip.clip_id, "error": exc.reason, "label": clip.label}
         frames = torch.from_numpy(self.protocol.transform(frames))
-        return {"clip_id": clip.clip_id, "frames": frames, "label": clip.label}
+        if warnings:
+            logger.debug("clip %s decoded with FFmpeg warnings: %s", clip.clip_id, warnings)
+        return {"clip_id": clip.clip_id, "frames": frames, "label": clip.label, "decode_warnings": warnings}
+
+
+def _unguarded(clip_id: str) -> AbstractContextManager[None]:
+    return nullcontext()
 
 
 def collate_clips(items: list[dict[str, Any]]) -> dict[str, Any]:

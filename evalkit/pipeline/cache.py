@@ -28,7 +28,8 @@ from evalkit.weights import cache_root
 
 logger = logging.getLogger(__name__)
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: every entry carries the sha256 of its content (entries of format 1 are recomputed)
+CHECKSUM_KEY = "sha256"
 ENTRY_SUFFIX = ".safetensors"
 INFO_FILE = "info.json"
 GIB = 1024**3
@@ -43,6 +44,17 @@ def content_key(fields: dict[str, Any]) -> str:
     """sha256 of the canonical JSON of ``fields`` with the cache format mixed in."""
     canonical = json.dumps({"cache_format": CACHE_FORMAT, **fields}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def content_sha256(tensors: dict[str, torch.Tensor], metadata_json: str) -> str:
+    """sha256 over an entry's tensors (names, dtypes, shapes, bytes, in name order) and its metadata text."""
+    digest = hashlib.sha256()
+    for name in sorted(tensors):
+        tensor = tensors[name].contiguous()
+        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(memoryview(tensor.reshape(-1).view(torch.uint8).numpy()))
+    digest.update(metadata_json.encode())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,7 @@ class DiskCache:
     def __init__(self, root: str | os.PathLike[str] | None = None, max_bytes: int | None = None) -> None:
         self.root = Path(root).expanduser() if root is not None else default_cache_dir()
         self.max_bytes = max_bytes
+        self.corrupt_entries: list[str] = []  # entries dropped by get() as unreadable or failing their checksum
 
     def namespace(self, kind: str, fields: dict[str, Any]) -> str:
         """Create (if new) the namespace for ``fields`` under ``kind`` and return its name ``kind/<key[:16]>``."""
@@ -80,27 +93,36 @@ class DiskCache:
         return self.entry_path(namespace, key).exists()
 
     def get(self, namespace: str, key: str) -> tuple[dict[str, torch.Tensor], dict[str, Any]] | None:
-        """The entry's tensors and JSON metadata, or None; a damaged entry is deleted and reported as a miss."""
+        """The entry's tensors and JSON metadata, or None; a damaged entry (unreadable, or content that does not
+        match its sha256) is deleted, listed in ``corrupt_entries`` and reported as a miss."""
         path = self.entry_path(namespace, key)
         try:
             tensors = load_file(path)
             with safe_open(path, framework="pt") as handle:
-                metadata = json.loads((handle.metadata() or {}).get("json", "{}"))
+                stored = handle.metadata() or {}
+            metadata_json = stored.get("json", "{}")
+            metadata = json.loads(metadata_json)
         except FileNotFoundError:
             return None
         except (SafetensorError, OSError, json.JSONDecodeError) as exc:
-            logger.warning("cache entry %s is damaged (%s); recomputing it", path, exc)
-            path.unlink(missing_ok=True)
-            return None
+            return self._drop(path, str(exc))
+        if stored.get(CHECKSUM_KEY) != content_sha256(tensors, metadata_json):
+            return self._drop(path, "its content does not match the sha256 stored with it")
         now = time.time()
         os.utime(path, (now, now))
         return tensors, metadata
 
+    def _drop(self, path: Path, why: str) -> None:
+        logger.warning("cache entry %s is damaged (%s); recomputing it", path, why)
+        path.unlink(missing_ok=True)
+        self.corrupt_entries.append(path.name)
+
     def put(self, namespace: str, key: str, tensors: dict[str, torch.Tensor], metadata: dict[str, Any]) -> None:
-        """Store an entry atomically (tensors made contiguous on CPU)."""
+        """Store an entry atomically (tensors made contiguous on CPU) with the sha256 of its content."""
         cpu = {name: tensor.detach().to("cpu").contiguous() for name, tensor in tensors.items()}
+        metadata_json = json.dumps(metadata, sort_keys=True)
         with atomic_path(self.entry_path(namespace, key)) as tmp:
-            save_file(cpu, tmp, metadata={"json": json.dumps(metadata, sort_keys=True)})
+            save_file(cpu, tmp, metadata={"json": metadata_json, CHECKSUM_KEY: content_sha256(cpu, metadata_json)})
 
     def usage(self) -> list[NamespaceUsage]:
         """Every namespace with its entry count, size and last use, most recently used first."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
 from evalkit.profile.options import ONNX_CHOICES
 
 DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
@@ -61,6 +62,7 @@ class RunConfig:
         num_frames, resolution, stride: the clip protocol (frames per clip, short side, frame step).
         protocol: further ``ClipProtocol`` fields (``start``, ``crop``, ``resize_filter``...).
         max_clips: evaluate the first N clips of the manifest.
+        max_frame_pixels: videos whose frames are larger (read from the header) are skipped undecoded.
         student_weights, teacher_weights: explicit checkpoint paths (else the weights resolver finds them).
         init: ``pretrained`` or ``random`` (random weights; every output is stamped RANDOM WEIGHTS).
         posterior: teacher posterior ``mode`` (deterministic) or seeded ``sample``.
@@ -90,6 +92,7 @@ class RunConfig:
     stride: int = 1
     protocol: dict[str, Any] = field(default_factory=dict)
     max_clips: int | None = None
+    max_frame_pixels: int = DEFAULT_MAX_FRAME_PIXELS
     student_weights: str | None = None
     teacher_weights: str | None = None
     init: str = "pretrained"
@@ -141,7 +144,7 @@ class RunConfig:
         ):
             if value not in choices and not (name == "device" and str(value).startswith("cuda:")):
                 raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
-        for name in ("num_frames", "resolution", "stride", "bootstrap_resamples"):
+        for name in ("num_frames", "resolution", "stride", "bootstrap_resamples", "max_frame_pixels"):
             _require_positive(name, getattr(self, name))
         if self.max_clips is not None:
             _require_positive("max_clips", self.max_clips)

@@ -42,12 +42,14 @@ FLOOR_OF_COMPARISON = {floor_comparison(floor): floor for floor in FLOORS}
 
 @dataclass
 class ClipInput:
-    """A clip ready for the decoders: ground-truth frames (miss), a cached teacher entry (hit), or a load error."""
+    """A clip ready for the decoders: ground-truth frames (miss), a cached teacher entry (hit), or a load error;
+    ``warnings``: FFmpeg's warnings while decoding it."""
 
     clip: ClipRecord
     frames: torch.Tensor | None = None
     cached: TeacherEntry | None = None
     error: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -109,6 +111,7 @@ class BatchEvaluator:
         self.stage_s = self.clock.seconds
         self.floors = FloorSettings.of_teacher(pair)
         self.floor_params = {floor: described["params"] for floor, described in self.floors.describe().items()}
+        self._weight_notes: dict[str, str] = {}
 
     def __call__(self, batch: list[ClipInput]) -> list[dict[str, Any]]:
         """Evaluate ``batch``; records come back in the batch's order."""
@@ -145,6 +148,9 @@ class BatchEvaluator:
                 "values": clip.values,
                 "teacher_cache": "hit" if clip.cached is not None else "miss",
             }
+        for item in batch:
+            if item.warnings:
+                records[item.clip.clip_id]["decode_warnings"] = item.warnings
         return [records[item.clip.clip_id] for item in batch]
 
     def _in_memory(
@@ -205,12 +211,23 @@ class BatchEvaluator:
         failed = []
         for row, clip in enumerate(group):
             if not ok_latent[row]:
-                failed.append((clip, "teacher encoder output (latent) has NaN/Inf values"))
+                failed.append(
+                    (clip, "teacher encoder output (latent) has NaN/Inf values" + self._weights_note("teacher"))
+                )
             elif not ok_pixels[row]:
-                failed.append((clip, "teacher decoder output has NaN/Inf values"))
+                failed.append((clip, "teacher decoder output has NaN/Inf values" + self._weights_note("teacher")))
             else:
                 clip.latent, clip.teacher = latents[row].detach().to("cpu"), quantised[row]
         return failed
+
+    def _weights_note(self, decoder: str) -> str:
+        """`` (N of its weights are NaN/Inf ...)`` when the decoder's own weights explain a NaN output, else ""."""
+        if decoder not in self._weight_notes:
+            module = getattr(self.pair, decoder)
+            tensors = [tensor for tensor in module.state_dict().values() if tensor.is_floating_point()]
+            bad = sum(int((~torch.isfinite(tensor)).sum()) for tensor in tensors)
+            self._weight_notes[decoder] = f" ({bad} of its weights are NaN/Inf: a broken checkpoint)" if bad else ""
+        return self._weight_notes[decoder]
 
     def _encode(self, pixels: torch.Tensor, group: list[_Live]) -> torch.Tensor:
         """Posterior mode for the batch, or one seeded sample per clip (independent of batching and ranks)."""
@@ -264,7 +281,7 @@ class BatchEvaluator:
             if ok[row]:
                 clip.student = quantised[row]
             else:
-                failed.append((clip, "student decoder output has NaN/Inf values"))
+                failed.append((clip, "student decoder output has NaN/Inf values" + self._weights_note("student")))
         return failed
 
     def _score(self, group: list[_Live]) -> None:

@@ -33,6 +33,7 @@ from evalkit.results.schema import (
     MetricResult,
     floor_column,
     per_clip_column,
+    run_status,
 )
 from evalkit.results.stats import CI_LEVEL, CI_METHOD
 
@@ -123,7 +124,7 @@ def write_run(
         "schema_version": SCHEMA_VERSION,
         "kind": RESULTS_KIND,
         "run_id": config.run_id,
-        "status": "complete" if len(records) == len(manifest.clips) else "partial",
+        "status": run_status(evaluated, len(manifest.clips)),
         "random_weights": bool(pair.random_weights),
         "created_utc": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "config": config.to_dict(),
@@ -151,6 +152,11 @@ def write_run(
             "evaluated": evaluated,
             "failed": len(failed),
             "skipped": skipped,
+            "decode_warnings": {
+                clip_id: record["decode_warnings"]
+                for clip_id, record in sorted(records.items())
+                if record.get("decode_warnings")
+            },
         },
         "provenance": provenance(),
         "device": device,

@@ -39,7 +39,9 @@ def clip_inputs(
         item = next(loader) if clip.clip_id not in cached else dataset[index_of[clip.clip_id]]
         if item["clip_id"] != clip.clip_id:
             raise RuntimeError(f"clip stream out of order: expected {clip.clip_id}, got {item['clip_id']}")
-        yield ClipInput(clip, frames=item.get("frames"), error=item.get("error"))
+        yield ClipInput(
+            clip, frames=item.get("frames"), error=item.get("error"), warnings=item.get("decode_warnings", [])
+        )
 
 
 def _as_is(item: dict[str, Any]) -> dict[str, Any]:

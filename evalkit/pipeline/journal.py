@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from evalkit.results.atomic import atomic_path, atomic_write_text
+from evalkit.results.schema import RESULTS_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -49,8 +50,9 @@ def check_meta(run_dir: Path, identity: dict[str, str]) -> None:
     if meta_path.exists():
         saved = json.loads(meta_path.read_text(encoding="utf-8"))
         if saved != identity:
+            state = "a finished run" if (Path(run_dir) / RESULTS_FILE).exists() else "an unfinished run"
             raise JournalMismatchError(
-                f"{run_dir} holds an unfinished run with other settings ({saved}, now {identity}); "
+                f"{run_dir} exists with other settings: it holds {state} ({saved}, now {identity}); "
                 "pass another --out, or delete the folder to start over"
             )
         return

@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from evalkit.models.registry import DECODERS, build_pair
 from evalkit.pipeline import finalize
 from evalkit.pipeline.cache import GIB, DiskCache
 from evalkit.pipeline.config import ConfigError, RunConfig
+from evalkit.pipeline.decode_markers import DIED_WHILE_DECODING, MARKER_DIR, DecodeMarkers
 from evalkit.pipeline.devices import (
     DTYPES,
     Placement,
@@ -38,9 +40,9 @@ from evalkit.pipeline.devices import (
     resolve_device,
     should_offload,
 )
-from evalkit.pipeline.evaluate import BatchEvaluator
+from evalkit.pipeline.evaluate import BatchEvaluator, ClipInput
 from evalkit.pipeline.inputs import batches, clip_inputs
-from evalkit.pipeline.journal import ClipJournal, check_meta, read_progress
+from evalkit.pipeline.journal import JOURNAL_DIR, ClipJournal, check_meta, read_progress
 from evalkit.pipeline.profile_section import profile_section
 from evalkit.pipeline.quantize import OUTPUT_QUANTISATION
 from evalkit.pipeline.samples import SampleKeeper
@@ -117,6 +119,7 @@ def run(config: RunConfig) -> RunResult:
         fold=config.fold,
         max_clips=config.max_clips,
         frame_counts=FrameCountMemo(cache.root / FRAME_COUNTS_FILE) if cache is not None else None,
+        max_frame_pixels=config.max_frame_pixels,
     )
     offload = should_offload(config.offload, device, pair.teacher, pair.student)
     placement = Placement(device, offload)
@@ -149,8 +152,13 @@ def run(config: RunConfig) -> RunResult:
         check_meta(run_dir, identity)
     barrier(context)
     past = read_progress(run_dir)
+    markers = DecodeMarkers(run_dir / JOURNAL_DIR / MARKER_DIR)
+    if context.is_main:
+        markers.release_survivors(manifest, set(past.records), config.max_frame_pixels)
     barrier(context)
-    pending = [clip for clip in manifest.clips if clip.clip_id not in past.records]
+    died_on = markers.left_behind() - set(past.records)  # killed a child process too: recorded as failed
+    barrier(context)
+    pending = [clip for clip in manifest.clips if clip.clip_id not in past.records and clip.clip_id not in died_on]
     mine = shard(pending, context)
     if past.records and context.is_main:
         logger.warning("resuming %s: %d of %d clips already done", run_dir, len(past.records), len(manifest.clips))
@@ -189,7 +197,8 @@ def run(config: RunConfig) -> RunResult:
         batch_limit=batch_size,
     )
     journal = ClipJournal(run_dir, session=past.sessions, rank=context.rank)
-    dataset = ClipDataset(manifest)
+    dataset = ClipDataset(manifest, max_frame_pixels=config.max_frame_pixels, guard=markers.guard)
+    died = [ClipInput(clip, error=DIED_WHILE_DECODING) for clip in manifest.clips if clip.clip_id in died_on]
     records: list[dict[str, Any]] = []
     session_stage_s: dict[str, float] = {}
     progress = tqdm(
@@ -203,7 +212,8 @@ def run(config: RunConfig) -> RunResult:
     )
     load_started = time.perf_counter()
     with torch.inference_mode():
-        for batch in batches(clip_inputs(mine, dataset, teacher_cache, config.num_workers), batch_size):
+        inputs = clip_inputs(mine, dataset, teacher_cache, config.num_workers)
+        for batch in batches(chain(died if context.is_main else [], inputs), batch_size):
             evaluator.stage_s["load"] += time.perf_counter() - load_started
             batch_records = evaluator(batch)
             stage_s = dict(evaluator.stage_s)
@@ -218,6 +228,8 @@ def run(config: RunConfig) -> RunResult:
             progress.update(len(batch) * context.world_size)
             load_started = time.perf_counter()
     progress.close()
+    if context.is_main:
+        markers.forget(died_on)  # journaled as failed above
 
     session_wall = time.perf_counter() - started
     mine_done = {
@@ -230,6 +242,7 @@ def run(config: RunConfig) -> RunResult:
             "batch_limit": evaluator.batch_limit,
             "tiled_clips": evaluator.tiled_clips,
         },
+        "cache_corrupt": cache.corrupt_entries if cache is not None else [],
     }
     everything = gather(mine_done, context)
     if not context.is_main:
@@ -283,6 +296,7 @@ def run(config: RunConfig) -> RunResult:
             "dir": str(cache.root) if cache is not None else None,
             "teacher_hits": sum(1 for r in all_records.values() if r.get("teacher_cache") == "hit"),
             "teacher_misses": sum(1 for r in all_records.values() if r.get("teacher_cache") == "miss"),
+            "corrupt_entries": sum(len(part["cache_corrupt"]) for part in everything),
         },
         profile=profile,
     )

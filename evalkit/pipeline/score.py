@@ -37,6 +37,7 @@ from evalkit.results.schema import (
     floor_column,
     floor_comparison,
     per_clip_column,
+    run_status,
 )
 from evalkit.results.stats import CI_LEVEL, CI_METHOD, DEFAULT_RESAMPLES
 
@@ -98,8 +99,14 @@ def pair_videos(reference: str | Path, reconstruction: str | Path) -> VideoPairs
     return result
 
 
-def load_pair(clip_id: str, paths: tuple[Path, Path], protocol: ClipProtocol) -> tuple[torch.Tensor, torch.Tensor]:
-    """Both videos' frames under ``protocol`` as uint8 ``(T, H, W, 3)``; the frame indices come from the reference."""
+def load_pair(
+    clip_id: str, paths: tuple[Path, Path], protocol: ClipProtocol, allow_resize: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both videos' frames under ``protocol`` as uint8 ``(T, H, W, 3)``; the frame indices come from the reference.
+
+    Decoded frames of different sizes are refused unless ``allow_resize`` (the protocol's resize would
+    otherwise silently stretch one onto the other: a transposed 144x176 scored 10.1 dB against 176x144).
+    """
     reference_path, reconstruction_path = paths
     available = count_frames(reference_path)
     indices = protocol.select_indices(available, clip_id)
@@ -110,7 +117,14 @@ def load_pair(clip_id: str, paths: tuple[Path, Path], protocol: ClipProtocol) ->
         raise ValueError(f"frame counts differ: reference {available}, reconstruction {partner}")
     if max(indices) >= partner:
         raise ValueError(f"reconstruction has {partner} frames, the clip needs frame {max(indices)}")
-    frames = [torch.from_numpy(protocol.transform(read_video(path, indices))) for path in paths]
+    decoded = [read_video(path, indices) for path in paths]
+    sizes = [f"{video.shape[2]}x{video.shape[1]}" for video in decoded]
+    if sizes[0] != sizes[1] and not allow_resize:
+        raise ValueError(
+            f"frame sizes differ: reference {sizes[0]}, reconstruction {sizes[1]} (width x height); "
+            "pass --allow-resize to resize both by the clip protocol anyway"
+        )
+    frames = [torch.from_numpy(protocol.transform(video)) for video in decoded]
     if frames[0].shape != frames[1].shape:
         raise ValueError(
             f"frame sizes differ: reference {tuple(frames[0].shape)}, reconstruction {tuple(frames[1].shape)}"
@@ -129,6 +143,7 @@ def score_videos(
     seed: int = 0,
     resamples: int = DEFAULT_RESAMPLES,
     floors: FloorSettings | None = None,
+    allow_resize: bool = False,
 ) -> ScoreResult:
     """Score every reference/reconstruction pair, and the trivial floors of each reference (``floors``: the
     ``resample`` factors, default 8x8x4), and write results.json, the per-clip table and report.html."""
@@ -145,7 +160,7 @@ def score_videos(
     for clip_id, paths in pairs.pairs.items():
         row = {"clip_id": clip_id, "status": "ok", "stage": None, "reason": None, "rank": 0}
         try:
-            ref, rec = load_pair(clip_id, paths, protocol)
+            ref, rec = load_pair(clip_id, paths, protocol, allow_resize)
         except (DecodeError, ValueError) as exc:
             logger.warning("%s: skipped: %s", clip_id, exc)
             rows.append({**row, "status": "failed", "stage": "load", "reason": str(exc)})
@@ -210,7 +225,7 @@ def _results_document(
         "schema_version": SCHEMA_VERSION,
         "kind": RESULTS_KIND,
         "run_id": "score",
-        "status": "complete" if not skipped else "partial",
+        "status": run_status(evaluated, len(pairs.pairs) + len(pairs.unmatched)),
         "random_weights": False,
         "created_utc": finished.isoformat(timespec="seconds").replace("+00:00", "Z"),
         "config": {
@@ -237,7 +252,7 @@ def _results_document(
         "clips": {
             "total": len(pairs.pairs) + len(pairs.unmatched),
             "evaluated": evaluated,
-            "failed": len(failed) + len(pairs.unmatched),
+            "failed": len(failed),
             "skipped": skipped,
         },
         "provenance": provenance(),

@@ -100,7 +100,7 @@ def report_context(run: RunFiles, title: str | None = None, back_href: str | Non
         "demo_note": ((results.get("decoders") or {}).get("info") or {}).get("demo") or "",
         "partial": (
             f"{clips.get('evaluated')} of {clips.get('total')} clips processed"
-            if results["status"] == "partial"
+            if results["status"] in ("partial", "empty")
             else ""
         ),
         "below_floor": below_floor_lines(results) if results.get("floors") else [],

@@ -61,7 +61,16 @@ _TOP_LEVEL: dict[str, type | tuple[type, ...]] = {
     "cache": dict,
     "files": dict,
 }
-_RUN_STATUSES = ("complete", "partial")
+RUN_STATUSES: tuple[str, ...] = ("complete", "partial", "empty")
+"""complete = every manifest clip evaluated; partial = some clips failed or were not reached; empty = none
+evaluated (no numbers to read: `evalkit run` and `evalkit score` exit 2, the gate refuses it)."""
+
+
+def run_status(evaluated: int, clips: int) -> str:
+    """The run ``status`` for ``evaluated`` of ``clips`` clips to evaluate (manifest skips not counted)."""
+    if evaluated == 0:
+        return "empty"
+    return "complete" if evaluated == clips else "partial"
 
 
 class ResultsSchemaError(ValueError):
@@ -198,8 +207,8 @@ def validate_results(doc: Any, source: str = "results") -> dict[str, Any]:
             raise ResultsSchemaError(f"{source}: required key {key!r} is missing")
         if not isinstance(doc[key], expected) or (expected is int and isinstance(doc[key], bool)):
             raise ResultsSchemaError(f"{source}: {key!r} must be {_type_name(expected)}, got {type(doc[key]).__name__}")
-    if doc["status"] not in _RUN_STATUSES:
-        raise ResultsSchemaError(f"{source}: status {doc['status']!r} is not one of {', '.join(_RUN_STATUSES)}")
+    if doc["status"] not in RUN_STATUSES:
+        raise ResultsSchemaError(f"{source}: status {doc['status']!r} is not one of {', '.join(RUN_STATUSES)}")
     for key in ("hash", "params"):
         if key not in doc["protocol"]:
             raise ResultsSchemaError(f"{source}: protocol.{key} is missing")

@@ -30,6 +30,9 @@ def format_summary(doc: dict[str, Any], run_dir: str | None = None) -> str:
         f"clips: {clips['evaluated']} evaluated, {clips['failed']} failed, "
         f"{len(clips['skipped']) - clips['failed']} skipped of {clips['total']} listed"
     )
+    status_line = status_warning(doc)
+    if status_line:
+        lines.append(status_line)
     header = ("metric", "teacher", "student", "student_vs_teacher", "retention [95% CI]")
     rows, unavailable, notes = [], [], []
     for name, metric in metric_results(doc).items():
@@ -86,6 +89,19 @@ def _floor_rows(doc: dict[str, Any], metric: str, shown: list[bool]) -> list[tup
             text = format_estimate(Estimate.from_dict(estimate))
             rows.append((f"  floor: {floor['label']}", *(text if show else "" for show in shown), "", ""))
     return rows
+
+
+def status_warning(doc: dict[str, Any]) -> str:
+    """One line saying that a run is not complete (empty: no numbers; partial: how many clips are missing)."""
+    clips = doc["clips"]
+    if doc["status"] == "empty":
+        return "EMPTY: no clip was evaluated, so there are no numbers; the reasons are listed below"
+    if doc["status"] == "partial":
+        return (
+            f"PARTIAL: {clips['evaluated']} of {clips['total']} listed clips evaluated; "
+            "the numbers rest on those only (reasons below)"
+        )
+    return ""
 
 
 def format_estimate(estimate: Estimate | None, digits: int = 3, missing: str = "-") -> str:

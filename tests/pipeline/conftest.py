@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -85,3 +86,14 @@ def values(run_dir: Path) -> pd.DataFrame:
     from evalkit.results.io import read_per_clip
 
     return read_per_clip(run_dir).set_index("clip_id")
+
+
+def write_toml(path: Path, config: RunConfig) -> str:
+    """The settings of ``config`` as a TOML file for `evalkit run --config` (how a subprocess gets the tiny pair)."""
+    settings = {key: val for key, val in config.to_dict().items() if val is not None}
+    lines = [f"{key} = {json.dumps(val)}" for key, val in settings.items() if not isinstance(val, dict)]
+    for table in ("teacher_config", "student_config"):
+        lines.append(f"[{table}]")
+        lines += [f"{key} = {json.dumps(val)}" for key, val in settings[table].items()]
+    path.write_text("\n".join(lines) + "\n")
+    return str(path)

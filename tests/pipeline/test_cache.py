@@ -55,3 +55,16 @@ def test_cli_ls_and_clear(tmp_path, capsys):
     assert "no cache namespace 'teacher/nope'" in capsys.readouterr().out
     assert main(["cache", "--cache-dir", str(tmp_path), "clear", ns[:12]]) == 0
     assert cache.usage() == []
+
+
+def test_entry_changed_in_place_fails_its_checksum_and_is_dropped(tmp_path):
+    cache = DiskCache(tmp_path)
+    ns = cache.namespace("teacher", {"sha": "abc"})
+    cache.put(ns, "k", {"frames": torch.full((64, 64), 7, dtype=torch.uint8)}, {"metrics": {"psnr": 30.5}})
+    path = cache.entry_path(ns, "k")
+    data = bytearray(path.read_bytes())
+    data[-100:-36] = bytes(64)  # 64 pixels zeroed inside the tensor data: same size, still valid safetensors
+    path.write_bytes(bytes(data))
+    assert cache.get(ns, "k") is None
+    assert cache.corrupt_entries == [path.name]
+    assert not path.exists()

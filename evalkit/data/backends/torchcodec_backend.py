@@ -13,6 +13,13 @@ import numpy as np
 import torchcodec
 from torchcodec.decoders import VideoDecoder
 
+try:  # importing torchcodec does not load its FFmpeg-linked core; load it now so a missing FFmpeg marks the
+    from torchcodec._internally_replaced_utils import load_core_libraries  # backend unavailable, not every clip
+except ImportError:  # a torchcodec without this private helper: its first decode says what is missing
+    load_core_libraries = None
+if load_core_libraries is not None:
+    load_core_libraries()
+
 NAME = "torchcodec"
 FFMPEG_FIX = "install the system FFmpeg libraries (Debian/Ubuntu: apt-get install ffmpeg)"
 
@@ -29,6 +36,7 @@ def count_frames(path: Path) -> int:
     return int(_decoder(path).metadata.num_frames)
 
 
-def read_frames(path: Path, indices: list[int]) -> np.ndarray:
-    """Decode the sorted, unique ``indices`` to uint8 RGB ``(T, H, W, 3)``."""
+def read_frames(path: Path, indices: list[int], log: list[tuple[int, str]] | None = None) -> np.ndarray:
+    """Decode the sorted, unique ``indices`` to uint8 RGB ``(T, H, W, 3)`` (torchcodec exposes neither FFmpeg's
+    log nor its error flags: damaged packets are found by :func:`evalkit.data.backends.damaged_frames`)."""
     return _decoder(path).get_frames_at(indices).data.numpy()
