@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from scipy import stats as scipy_stats
 
+from evalkit.errors import InputError
 from evalkit.metrics.base import STATE_VERSION, check_clip_pair, check_state_header
 from evalkit.metrics.frechet import FeatureStats, frechet_distance
 from evalkit.weights import sha256_file
@@ -55,7 +56,7 @@ FVD_VARIANTS: dict[str, FVDProtocol] = {
 }
 
 
-class DetectorHashError(RuntimeError):
+class DetectorHashError(InputError, RuntimeError):
     """The detector file's sha256 is not the expected one; TorchScript carries code, so it is not loaded."""
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from evalkit.errors import InputError
 from evalkit.weights import ResolvedFile
 
 logger = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ STRIP_PREFIXES: tuple[str, ...] = ("module.", "decoder.")
 MAX_LISTED = 10
 
 
-class CheckpointMismatchError(ValueError):
+class CheckpointMismatchError(InputError, ValueError):
     """The checkpoint's keys or shapes do not match the decoder it is loaded into."""
 
 

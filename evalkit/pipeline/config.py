@@ -16,6 +16,7 @@ from typing import Any
 
 import yaml
 
+from evalkit.errors import InputError
 from evalkit.profile.options import ONNX_CHOICES
 
 DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
@@ -44,7 +45,7 @@ OPERATIONAL_FIELDS = frozenset(
 )
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError, ValueError):
     """A setting that cannot be used; the message names the setting, the value and the valid choices."""
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from evalkit.errors import InputError
 from evalkit.results.atomic import atomic_path, atomic_write_text
 
 logger = logging.getLogger(__name__)
@@ -28,7 +29,7 @@ META_FILE = "meta.json"
 _LINES = re.compile(r"^session-(?P<session>\d+)\.rank(?P<rank>\d+)\.jsonl$")
 
 
-class JournalMismatchError(ValueError):
+class JournalMismatchError(InputError, ValueError):
     """The run folder holds the journal of a run with other settings; resuming would mix two runs."""
 
 

@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from evalkit.errors import InputError
+
 SCHEMA_VERSION = 1
 RESULTS_KIND = "evalkit.run"
 
@@ -60,7 +62,7 @@ _TOP_LEVEL: dict[str, type | tuple[type, ...]] = {
 _RUN_STATUSES = ("complete", "partial")
 
 
-class ResultsSchemaError(ValueError):
+class ResultsSchemaError(InputError, ValueError):
     """A results document that this evalkit cannot read; the message names the file, key and fix."""
 
 
