@@ -60,6 +60,10 @@ class DetectorHashError(InputError, RuntimeError):
     """The detector file's sha256 is not the expected one; TorchScript carries code, so it is not loaded."""
 
 
+class DetectorFileError(InputError, RuntimeError):
+    """The detector file is not a loadable TorchScript archive (a pickle, a truncated download, another file)."""
+
+
 def load_detector(path: str | Path, expected_sha256: str, device: str | torch.device = "cpu") -> torch.jit.ScriptModule:
     """Hash the TorchScript detector at ``path``, refuse it unless it matches ``expected_sha256``, then load it."""
     actual = sha256_file(path)
@@ -69,7 +73,13 @@ def load_detector(path: str | Path, expected_sha256: str, device: str | torch.de
             "A TorchScript file runs code when loaded; fetch the genuine file with "
             "`evalkit weights fetch i3d-torchscript`, or pass this file explicitly if you trust it."
         )
-    return torch.jit.load(str(path), map_location=device).eval()
+    try:
+        return torch.jit.load(str(path), map_location=device).eval()
+    except RuntimeError as exc:
+        raise DetectorFileError(
+            f"{path}: not a TorchScript detector ({str(exc).split(". ")[0]}); nothing in it was run. Pass the "
+            "I3D file from `evalkit weights fetch i3d-torchscript` (i3d_torchscript.pt) as --fvd-detector"
+        ) from None
 
 
 def _to_detector_input(clips: torch.Tensor, protocol: FVDProtocol) -> torch.Tensor:

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from evalkit.errors import InputError
+from evalkit.errors import InputError, UnreadableFileError, read_text_file
 from evalkit.profile.options import ONNX_CHOICES
 
 DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
@@ -189,9 +189,9 @@ def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Settings from a TOML (``.toml``) or YAML (``.yaml``/``.yml``) file; ``-`` in keys reads as ``_``."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+        text = read_text_file(path, "config file", "pass a UTF-8 TOML (.toml) or YAML (.yaml/.yml) file of settings")
+    except UnreadableFileError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         if path.suffix == ".toml":
             data = tomllib.loads(text)

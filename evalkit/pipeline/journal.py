@@ -48,7 +48,7 @@ def check_meta(run_dir: Path, identity: dict[str, str]) -> None:
     """Record the run identity in a new journal, or refuse a journal written by another run."""
     meta_path = Path(run_dir) / JOURNAL_DIR / META_FILE
     if meta_path.exists():
-        saved = json.loads(meta_path.read_text(encoding="utf-8"))
+        saved = _read_meta(meta_path)
         if saved != identity:
             raise JournalMismatchError(
                 f"{run_dir} holds an unfinished run with other settings ({saved}, now {identity}); "
@@ -56,6 +56,26 @@ def check_meta(run_dir: Path, identity: dict[str, str]) -> None:
             )
         return
     atomic_write_text(meta_path, json.dumps(identity, sort_keys=True) + "\n")
+
+
+def _read_meta(meta_path: Path) -> dict[str, Any]:
+    """The identity an earlier session recorded; a damaged file stops the run and says how to resume."""
+    try:
+        saved = json.loads(meta_path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        saved, problem = None, f"{type(exc).__name__}: {exc}"
+    else:
+        problem = None if isinstance(saved, dict) else f"holds a {type(saved).__name__}, not an object"
+    if problem is None:
+        return saved
+    finished = sum(
+        len(line["records"]) for path in meta_path.parent.glob("session-*.jsonl") for line in _whole_lines(path)
+    )
+    raise JournalMismatchError(
+        f"{meta_path} is damaged ({problem}), so this run's settings cannot be checked against it; the "
+        f"{finished} finished clip(s) journaled beside it are kept. If you are re-running the command that "
+        f"started this run, delete {meta_path} and run it again to resume from them; otherwise pass another --out."
+    )
 
 
 def read_progress(run_dir: Path) -> PastProgress:

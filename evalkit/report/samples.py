@@ -78,12 +78,16 @@ def read_samples(run_dir: str | os.PathLike[str]) -> list[Sample]:
     """
     samples = []
     for path in sorted((Path(run_dir) / SAMPLES_DIR).glob("[0-9]*.npz")):
-        with np.load(path, allow_pickle=False) as data:
-            missing = [key for key in ("clip_id", *_ARRAYS) if key not in data.files]
-            if missing:
-                raise ValueError(f"{path}: sample file lacks {', '.join(missing)}; re-run `evalkit run`")
-            arrays = {name: data[name] for name in _ARRAYS}
-            clip_id = str(data["clip_id"])
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                missing = [key for key in ("clip_id", *_ARRAYS) if key not in data.files]
+                if missing:
+                    raise ValueError(f"{path}: sample file lacks {', '.join(missing)}; re-run `evalkit run`")
+                arrays = {name: data[name] for name in _ARRAYS}
+                clip_id = str(data["clip_id"])
+        except (OSError, EOFError, zipfile.BadZipFile) as exc:
+            logger.warning("%s: damaged sample file (%s); the report shows no frames for it", path, exc)
+            continue
         for name, frames in arrays.items():
             _check(path, name, frames, tuple(arrays["ground_truth"].shape))
         samples.append(Sample(clip_id, **arrays))
