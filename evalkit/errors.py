@@ -21,7 +21,11 @@ class InputError(Exception):
 
 
 class UnreadableFileError(InputError, ValueError):
-    """A file that cannot be read as the text it should be (missing, a folder, binary, not UTF-8)."""
+    """A file that cannot be read as what it should be (missing, a folder, binary or not UTF-8 text, damaged)."""
+
+
+class MissingInputError(InputError, FileNotFoundError):
+    """A file or folder named on the command line does not exist or holds nothing usable."""
 
 
 def read_text_file(path: str | os.PathLike[str], what: str, fix: str, encoding: str = "utf-8") -> str:

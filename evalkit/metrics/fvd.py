@@ -77,7 +77,7 @@ def load_detector(path: str | Path, expected_sha256: str, device: str | torch.de
         return torch.jit.load(str(path), map_location=device).eval()
     except RuntimeError as exc:
         raise DetectorFileError(
-            f"{path}: not a TorchScript detector ({str(exc).split(". ")[0]}); nothing in it was run. Pass the "
+            f"{path}: not a TorchScript detector ({str(exc).split('. ')[0]}); nothing in it was run. Pass the "
             "I3D file from `evalkit weights fetch i3d-torchscript` (i3d_torchscript.pt) as --fvd-detector"
         ) from None
 

@@ -87,9 +87,20 @@ def read_checkpoint(path: Path) -> tuple[Any, str]:
         ) from None
     except (RuntimeError, EOFError, OSError) as exc:
         raise CheckpointReadError(
-            f"{path}: not a readable PyTorch checkpoint ({str(exc).split(". ")[0]}); the file may be truncated: "
+            f"{path}: not a readable PyTorch checkpoint ({str(exc).split('. ')[0]}); the file may be truncated: "
             "copy or download it again, or pass a .safetensors file"
         ) from None
+
+
+def check_safetensors_file(path: Path) -> None:
+    """Read the header of a ``.safetensors`` file; a damaged or renamed file raises :class:`CheckpointReadError`."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            handle.keys()
+    except SafetensorError as exc:
+        raise CheckpointReadError(_not_safetensors(path, exc)) from None
 
 
 _REFUSED_GLOBAL = re.compile(r"GLOBAL (?P<name>[\w.]+)")

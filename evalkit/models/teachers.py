@@ -220,6 +220,22 @@ def _check_layout(family: TeacherFamily, vae: nn.Module, source: str) -> None:
         )
 
 
+def _from_folder(cls: type, folder: Path, dtype: torch.dtype) -> nn.Module:
+    """``cls.from_pretrained(folder)``; damaged weight files are named instead of ending in diffusers' traceback."""
+    from evalkit.models.checkpoint import CheckpointReadError, check_safetensors_file
+
+    for weights_file in sorted(folder.glob("*.safetensors")):
+        check_safetensors_file(weights_file)
+    try:
+        # low_cpu_mem_usage needs `accelerate` (not a dependency); without it diffusers warns on every load
+        return cls.from_pretrained(folder, torch_dtype=dtype, low_cpu_mem_usage=False)
+    except OSError as exc:
+        raise CheckpointReadError(
+            f"{folder}: diffusers cannot load this teacher folder ({str(exc).splitlines()[0]}); it needs config.json "
+            "and the weight file beside it, as `evalkit weights fetch` stores them"
+        ) from None
+
+
 def load_teacher(
     family: TeacherFamily,
     *,
@@ -239,8 +255,7 @@ def load_teacher(
     if weights_folder is not None:
         if config:
             raise ValueError("teacher_config overrides apply only to random weights; edit the folder's config.json")
-        # low_cpu_mem_usage needs `accelerate` (not a dependency); without it diffusers warns on every load
-        vae = cls.from_pretrained(weights_folder, torch_dtype=dtype, low_cpu_mem_usage=False)
+        vae = _from_folder(cls, Path(weights_folder), dtype)
         source = str(weights_folder)
     else:
         with torch.random.fork_rng(devices=[]):

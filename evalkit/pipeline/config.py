@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -136,7 +137,7 @@ class RunConfig:
             ("profile", self.profile, PROFILE_MODES),
             ("profile_onnx", self.profile_onnx, ONNX_CHOICES),
         ):
-            if value not in choices and not (name == "device" and str(value).startswith("cuda:")):
+            if value not in choices and not (name == "device" and re.fullmatch(r"cuda:\d+", str(value))):
                 raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
         for name in ("num_frames", "resolution", "stride", "bootstrap_resamples"):
             _require_positive(name, getattr(self, name))
@@ -146,6 +147,11 @@ class RunConfig:
             _require_positive("batch_size", self.batch_size)
         if not self.metrics:
             raise ConfigError("metrics is empty; name at least one, e.g. psnr,ssim,lpips,fvd")
+        if isinstance(self.num_workers, bool) or not isinstance(self.num_workers, int) or self.num_workers < 0:
+            raise ConfigError(f"num_workers must be 0 (decode in the main process) or more, got {self.num_workers!r}")
+        gigabytes = self.cache_max_gb
+        if isinstance(gigabytes, bool) or not isinstance(gigabytes, int | float) or gigabytes <= 0:
+            raise ConfigError(f"cache_max_gb must be a positive number of GB, got {self.cache_max_gb!r}")
 
     def require_decoder(self) -> str:
         """The decoder name, or a ConfigError saying how to give one."""
