@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from evalkit.weights.download import download_url
 from evalkit.weights.errors import WeightsUnavailable
 from evalkit.weights.hashing import HashCache, PinStore, sha256_file
 from evalkit.weights.network import is_online, offline_by_env
@@ -229,12 +230,8 @@ def _download_hub(spec: WeightSpec, filename: str | None) -> ResolvedFile:
 
 
 def _download_url(spec: WeightSpec) -> ResolvedFile:
-    import torch.hub
-
     target = local_dir(spec) / spec.filename
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    torch.hub.download_url_to_file(spec.url, str(partial), progress=True)
+    partial = download_url(spec.url, target)
     sha256 = sha256_file(partial)
     problem = _content_problem(spec, sha256)
     if problem is not None:
