@@ -309,6 +309,7 @@ def status(spec_or_name: WeightSpec | str) -> dict[str, Any]:
         "name": spec.name,
         "description": spec.description,
         "origin": spec.origin,
+        "revision": spec.revision,
         "expected": expected_locations(spec),
         "present": found is not None,
         "path": str(found[0]) if found else None,
