@@ -1,7 +1,7 @@
 """One name → factory registry shared by datasets, decoders and metrics.
 
 Entries may be objects or lazy ``"module:attribute"`` strings, so listing names never imports
-heavy code. Unknown names raise a ``KeyError`` that lists the valid choices.
+heavy code. Unknown names raise :class:`UnknownNameError` (a ``KeyError``) that lists the valid choices.
 """
 
 from __future__ import annotations
@@ -11,9 +11,15 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
+from evalkit.errors import InputError
+
 T = TypeVar("T")
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_.\-]*$")
+
+
+class UnknownNameError(InputError, KeyError):
+    """A name that is not registered; the message lists the valid choices."""
 
 
 class Registry(Generic[T]):
@@ -48,7 +54,7 @@ class Registry(Generic[T]):
         """Return the entry for ``name``, importing a lazy entry on first use."""
         if name not in self._entries:
             choices = ", ".join(sorted(self._entries)) or "(none)"
-            raise KeyError(f"unknown {self.kind} {name!r}; choose one of: {choices}")
+            raise UnknownNameError(f"unknown {self.kind} {name!r}; choose one of: {choices}")
         entry = self._entries[name]
         if isinstance(entry, str):
             module_name, _, attr = entry.partition(":")

@@ -2,6 +2,8 @@
 
 argparse (stdlib) was chosen over click/typer: no extra dependency, and `torchrun -m evalkit`
 works unchanged. Each subcommand lives in its own module exposing ``register(subparsers)``.
+:func:`main` is the one place where evalkit's bad-input errors (:class:`evalkit.errors.InputError`) become one
+line on stderr and exit code 2; any other exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import logging
 import sys
 
 from evalkit import __version__
+from evalkit.errors import EXIT_UNUSABLE_INPUT, InputError
 
 SUBCOMMAND_MODULES: tuple[str, ...] = (
     "datasets",
@@ -53,4 +56,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        print(f"evalkit {args.command}: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE_INPUT

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
-
-logger = logging.getLogger(__name__)
 
 EPILOG = """examples:
   evalkit leaderboard reports/ --out site/
@@ -34,14 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Build the site; print the index path (stdout) or the reason it could not be built (stderr)."""
+    """Build the site and print the index path; an unreadable run folder is an InputError (exit 2, one line)."""
     from evalkit.report.leaderboard import build_leaderboard
-    from evalkit.results.schema import ResultsSchemaError
 
-    try:
-        index = build_leaderboard(args.results_dirs, args.out, title=args.title)
-    except (FileNotFoundError, ResultsSchemaError, ValueError) as exc:
-        logger.error("leaderboard not written: %s", exc)
-        return 2
-    print(index)
+    print(build_leaderboard(args.results_dirs, args.out, title=args.title))
     return 0

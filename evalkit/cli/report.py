@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
-
-logger = logging.getLogger(__name__)
 
 EPILOG = """examples:
   evalkit report reports/turbo-ltx-ucf101-0123456789ab
@@ -32,14 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    """Render the report; print its path (stdout) or the reason it could not be written (stderr)."""
+    """Render the report and print its path; an unreadable run folder is an InputError (exit 2, one line)."""
     from evalkit.report.run_report import render_run_report
-    from evalkit.results.schema import ResultsSchemaError
 
-    try:
-        path = render_run_report(args.run_dir, out=args.out, title=args.title)
-    except (ResultsSchemaError, ValueError) as exc:
-        logger.error("report not written: %s", exc)
-        return 2
-    print(path)
+    print(render_run_report(args.run_dir, out=args.out, title=args.title))
     return 0

@@ -69,14 +69,16 @@ def handle_list(args: argparse.Namespace) -> int:
 
 
 def handle_fetch(args: argparse.Namespace) -> int:
-    """Download (or find) each named file; exit 1 if any is unavailable."""
-    from evalkit.weights import WeightsUnavailable, resolve
+    """Download (or find) each named file; exit 1 if any is unavailable, 2 (before any download) on an unknown name."""
+    from evalkit.weights import WeightsUnavailable, get_spec, resolve
 
+    for name in args.names:
+        get_spec(name)
     failed = 0
     for name in args.names:
         try:
             found = resolve(name, allow_download=True, filename=args.filename)
-        except (WeightsUnavailable, KeyError) as exc:
+        except WeightsUnavailable as exc:
             print(f"{name}: {exc}", file=sys.stderr)
             failed += 1
             continue
@@ -86,14 +88,16 @@ def handle_fetch(args: argparse.Namespace) -> int:
 
 def handle_verify(args: argparse.Namespace) -> int:
     """Hash local files and check them; exit 1 if a named file is missing or any file is refused."""
-    from evalkit.weights import WeightsUnavailable, known_weights, locate, resolve
+    from evalkit.weights import WeightsUnavailable, get_spec, known_weights, locate, resolve
 
+    for name in args.names:
+        get_spec(name)
     names = args.names or [spec.name for spec in known_weights() if locate(spec)]
     failed = 0
     for name in names:
         try:
             found = resolve(name, allow_download=False)
-        except (WeightsUnavailable, KeyError) as exc:
+        except WeightsUnavailable as exc:
             print(f"{name}: FAILED: {exc}", file=sys.stderr)
             failed += 1
             continue

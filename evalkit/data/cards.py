@@ -1,4 +1,4 @@
-"""Dataset cards: ``datasets/<name>.yaml`` in the source tree (layout, default protocol, where to get it, citation)."""
+"""Dataset cards: ``datasets/<name>.yaml`` (layout, default protocol, where to get it, citation), shipped in wheels."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from typing import Any
 
 import yaml
 
-CARDS_DIR = Path(__file__).resolve().parents[2] / "datasets"
+from evalkit.shipped import datasets_dir
+
+CARDS_DIR = datasets_dir()
 
 
 def card_path(name: str) -> Path:

@@ -98,7 +98,47 @@ class DistillConfig:
             raise ValueError(f"distill: ema_decay must be in [0, 1); got {self.ema_decay}")
         if self.teacher_config and self.teacher_init != "random":
             raise ValueError("distill: teacher_config overrides apply only with teacher_init='random'")
+        self._check_counts()
+        self._check_evaluation()
         object.__setattr__(self, "betas", tuple(self.betas))
+
+    def _check_counts(self) -> None:
+        for name in ("save_every", "eval_every", "threads"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"distill: {name} must be 0 or a positive integer; got {value!r}")
+        for name in ("lr", "eps"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"distill: {name} must be positive; got {getattr(self, name)!r}")
+        for name in ("weight_decay", "perceptual_weight", "feature_weight"):
+            if not getattr(self, name) >= 0:
+                raise ValueError(f"distill: {name} must be 0 or more; got {getattr(self, name)!r}")
+        if self.max_minutes is not None and not self.max_minutes > 0:
+            raise ValueError(f"distill: max_minutes must be positive; got {self.max_minutes!r}")
+        if self.resolution is not None and self.crop_size > self.resolution:
+            raise ValueError(
+                f"distill: crop_size {self.crop_size} is larger than the resized short side {self.resolution}; "
+                "lower --crop-size or raise --resolution"
+            )
+        if self.perceptual_weights is not None and not self.perceptual:
+            raise ValueError("distill: --perceptual-weights has no effect with --no-perceptual; drop one of them")
+
+    def _check_evaluation(self) -> None:
+        """The held-out evaluation settings fit together (checked before any training step)."""
+        if self.eval_every and self.eval_dataset is None:
+            raise ValueError(
+                f"distill: --eval-every {self.eval_every} needs --eval-dataset NAME (the held-out clips); "
+                "add it, or drop --eval-every"
+            )
+        given = [
+            f"--{name.replace('_', '-')}"
+            for name in ("eval_dataset", "eval_root", "eval_split", "eval_max_clips", "eval_decoder")
+            if getattr(self, name) is not None
+        ]
+        if given and not self.eval_every:
+            raise ValueError(f"distill: {', '.join(given)} has no effect without --eval-every N; add it")
+        if self.eval_max_clips is not None and (isinstance(self.eval_max_clips, bool) or self.eval_max_clips < 1):
+            raise ValueError(f"distill: eval_max_clips must be a positive integer; got {self.eval_max_clips!r}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready settings."""

@@ -50,13 +50,20 @@ def headline(results: dict[str, Any]) -> dict[str, float | None]:
     return row
 
 
+def check_evaluation_names(config: DistillConfig) -> None:
+    """Fail before training when the held-out dataset or the student decoder name cannot be used."""
+    from evalkit.data import DATASETS
+    from evalkit.models.registry import DECODERS
+
+    DATASETS.get(config.eval_dataset)
+    DECODERS.get(student_decoder_name(config))
+
+
 def evaluate_checkpoint(config: DistillConfig, checkpoint: Path, student_config: dict[str, Any]) -> dict[str, Any]:
     """Run the held-out evaluation of ``checkpoint``'s EMA decoder; returns its headline numbers."""
     from evalkit.pipeline import run
     from evalkit.pipeline.config import RunConfig
 
-    if config.eval_dataset is None:
-        raise ValueError("distill: --eval-every needs --eval-dataset (the held-out clips)")
     out = Path(config.out)
     run_config = RunConfig(
         decoder=student_decoder_name(config),

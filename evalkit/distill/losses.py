@@ -15,12 +15,13 @@ import torch
 from torch import nn
 
 from evalkit.distill.alignment import FeatureAlignmentLoss
+from evalkit.errors import InputError
 from evalkit.weights import WeightsUnavailable, resolve
 
 PERCEPTUAL_NET = "vgg"
 
 
-class PerceptualUnavailableError(RuntimeError):
+class PerceptualUnavailableError(InputError, RuntimeError):
     """The LPIPS backbone weights are missing; the message says how to fetch them or how to train without."""
 
 

@@ -26,6 +26,7 @@ from evalkit.data.protocol import ClipProtocol
 from evalkit.distill.alignment import FeatureAlignmentLoss
 from evalkit.distill.checkpoints import checkpoint_dir, latest_checkpoint, load_training_state, save_checkpoint
 from evalkit.distill.config import DistillConfig
+from evalkit.distill.evaluation import check_evaluation_names
 from evalkit.distill.features import capture_block_features
 from evalkit.distill.losses import DistillationLoss, build_perceptual_network
 from evalkit.distill.sampler import RandomClipSampler, TrainingVideo
@@ -55,6 +56,8 @@ class Distiller:
 
         self.config = config
         self.out = Path(config.out)
+        if config.eval_every:
+            check_evaluation_names(config)
         if config.threads:
             torch.set_num_threads(config.threads)
         torch.manual_seed(config.seed)

@@ -27,6 +27,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from evalkit.errors import InputError
 from evalkit.models.interfaces import FrameRule
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ _REQUIRED = ("format", "teacher", "num_frames", "height", "width", "normalized",
 _SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 
 
-class LatentMetadataError(ValueError):
+class LatentMetadataError(InputError, ValueError):
     """A latent whose metadata or shape does not fit the decoder it is checked with."""
 
 

@@ -11,7 +11,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROMPTS_DIR = Path(__file__).resolve().parents[2] / "datasets" / "prompts"
+from evalkit.shipped import datasets_dir
+
+PROMPTS_DIR = datasets_dir() / "prompts"
 DEFAULT_PROMPTS = PROMPTS_DIR / "default.txt"
 
 

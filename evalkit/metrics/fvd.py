@@ -34,6 +34,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from evalkit.errors import InputError
 from evalkit.metrics.base import STATE_VERSION, check_clip_pair, check_state_header
 from evalkit.metrics.frechet import FeatureStats, frechet_distance
 from evalkit.metrics.fvd_sample_size import I3D_FEATURE_DIM, TooFewClipsError, extrapolate, sample_size_fields
@@ -75,12 +76,16 @@ FVD_VARIANTS: dict[str, FVDProtocol] = {
 }
 
 
-class DetectorRefusedError(RuntimeError):
+class DetectorRefusedError(InputError, RuntimeError):
     """The detector file is not used: its sha256 or its output is not the StyleGAN-V I3D's."""
 
 
 class DetectorHashError(DetectorRefusedError):
     """The detector file's sha256 is not the expected one; TorchScript carries code, so it is not loaded."""
+
+
+class DetectorFileError(InputError, RuntimeError):
+    """The detector file is not a loadable TorchScript archive (a pickle, a truncated download, another file)."""
 
 
 def load_detector(path: str | Path, expected_sha256: str, device: str | torch.device = "cpu") -> torch.jit.ScriptModule:
@@ -93,7 +98,13 @@ def load_detector(path: str | Path, expected_sha256: str, device: str | torch.de
             "A TorchScript file runs code when loaded; fetch the genuine file with "
             "`evalkit weights fetch i3d-torchscript`, or pass this file explicitly if you trust it."
         )
-    detector = torch.jit.load(str(path), map_location=device).eval()
+    try:
+        detector = torch.jit.load(str(path), map_location=device).eval()
+    except RuntimeError as exc:
+        raise DetectorFileError(
+            f"{path}: not a TorchScript detector ({str(exc).split('. ')[0]}); nothing in it was run. Pass the "
+            "I3D file from `evalkit weights fetch i3d-torchscript` (i3d_torchscript.pt) as --fvd-detector"
+        ) from None
     probe = torch.linspace(0, 255, int(np.prod(DETECTOR_PROBE_SHAPE)), device=device).reshape(DETECTOR_PROBE_SHAPE)
     with torch.no_grad():
         output = detector(probe, rescale=True, resize=True, return_features=True)

@@ -16,6 +16,8 @@ shape mismatch raises :class:`CheckpointMismatchError`; nothing loads with ``str
 from __future__ import annotations
 
 import logging
+import pickle
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from evalkit.errors import InputError
 from evalkit.weights import ResolvedFile
 
 logger = logging.getLogger(__name__)
@@ -33,7 +36,7 @@ STRIP_PREFIXES: tuple[str, ...] = ("module.", "decoder.")
 MAX_LISTED = 10
 
 
-class CheckpointMismatchError(ValueError):
+class CheckpointMismatchError(InputError, ValueError):
     """The checkpoint's keys or shapes do not match the decoder it is loaded into."""
 
 
@@ -55,18 +58,71 @@ class CheckpointReport:
         return record
 
 
+class CheckpointReadError(InputError, ValueError):
+    """A checkpoint file that cannot be read safely: damaged, truncated, mislabelled, or holding non-tensor objects."""
+
+
 def read_checkpoint(path: Path) -> tuple[Any, str]:
-    """Read a checkpoint file safely; returns (object, "safetensors" | "torch")."""
+    """Read a checkpoint file safely; returns (object, "safetensors" | "torch").
+
+    Nothing in the file is ever executed: ``.safetensors`` holds tensors only, and anything else goes through
+    ``torch.load(weights_only=True)``, which refuses pickled objects other than tensors and plain containers.
+    """
     if path.suffix == ".safetensors":
+        from safetensors import SafetensorError
         from safetensors.torch import load_file
 
-        return load_file(str(path), device="cpu"), "safetensors"
+        try:
+            return load_file(str(path), device="cpu"), "safetensors"
+        except SafetensorError as exc:
+            raise CheckpointReadError(_not_safetensors(path, exc)) from None
     try:
         return torch.load(path, map_location="cpu", weights_only=True), "torch"
-    except Exception as exc:
-        raise ValueError(
-            f"{path}: cannot be read with torch.load(weights_only=True) ({exc}); convert it to .safetensors"
-        ) from exc
+    except pickle.UnpicklingError as exc:
+        found = _REFUSED_GLOBAL.search(str(exc))
+        what = f"Python objects other than tensors ({found['name']})" if found else "Python objects other than tensors"
+        raise CheckpointReadError(
+            f"{path}: holds {what}, which evalkit never unpickles (unpickling can run code); "
+            "save the decoder's state dict alone (tensors only), preferably as .safetensors"
+        ) from None
+    except (RuntimeError, EOFError, OSError) as exc:
+        raise CheckpointReadError(
+            f"{path}: not a readable PyTorch checkpoint ({str(exc).split('. ')[0]}); the file may be truncated: "
+            "copy or download it again, or pass a .safetensors file"
+        ) from None
+
+
+def check_safetensors_file(path: Path) -> None:
+    """Read the header of a ``.safetensors`` file; a damaged or renamed file raises :class:`CheckpointReadError`."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            handle.keys()
+    except SafetensorError as exc:
+        raise CheckpointReadError(_not_safetensors(path, exc)) from None
+
+
+_REFUSED_GLOBAL = re.compile(r"GLOBAL (?P<name>[\w.]+)")
+_ZIP_MAGIC = b"PK\x03\x04"
+_PICKLE_PROTOCOL = 0x80
+
+
+def _not_safetensors(path: Path, exc: Exception) -> str:
+    """Why a ``.safetensors`` file did not load: a renamed torch/pickle file, or a damaged one."""
+    with open(path, "rb") as handle:
+        head = handle.read(4)
+    if head.startswith(_ZIP_MAGIC) or (head[:1] and head[0] == _PICKLE_PROTOCOL):
+        kind = "a PyTorch torch.save file" if head.startswith(_ZIP_MAGIC) else "a Python pickle"
+        return (
+            f"{path}: is {kind} renamed to .safetensors, not a safetensors file; rename it to .pt "
+            "(read with torch.load(weights_only=True), which refuses anything but tensors) or convert it to "
+            "safetensors"
+        )
+    return (
+        f"{path}: damaged safetensors file ({exc}); it may be truncated: copy or download it again "
+        "(`evalkit weights verify` checks fetched files)"
+    )
 
 
 def _is_state_dict(obj: Any) -> bool:

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from evalkit.models.checkpoint import CheckpointMismatchError
 from evalkit.models.interfaces import FrameRule, PipelineLatents, check_frames, check_size
 from evalkit.registry import Registry
 
@@ -212,12 +213,51 @@ class TeacherVAE(nn.Module):
         return self.decode(self.encode(x))
 
 
+# State-dict key fragments that only LTX-Video VAEs from 0.9.1 on have (their decoders are timestep-conditioned).
+LTX_TIMESTEP_KEYS: tuple[str, ...] = ("time_embedder", "timestep_scale_multiplier", "scale_shift_table")
+
+
+def _later_ltx_release(source: str, evidence: str) -> CheckpointMismatchError:
+    return CheckpointMismatchError(
+        f"{source}: looks like an LTX-Video 0.9.1-or-later VAE ({evidence}: a timestep-conditioned decoder), but "
+        "the ltx decoders build the LTX-Video 0.9.0 layout (Turbo-VAED has no timestep path). Use the ltx-vae "
+        "spec (`evalkit weights fetch ltx-vae`) or pass a 0.9.0 vae/ folder as --teacher-weights."
+    )
+
+
+def _check_ltx_keys(folder: Path) -> None:
+    """Refuse an LTX VAE folder whose weights carry the timestep-conditioned decoder of LTX-Video >= 0.9.1."""
+    from safetensors import safe_open
+
+    for weights_file in sorted(folder.glob("*.safetensors")):
+        with safe_open(str(weights_file), framework="pt") as handle:
+            keys = list(handle.keys())
+        later = next((key for key in keys if any(part in key for part in LTX_TIMESTEP_KEYS)), None)
+        if later is not None:
+            raise _later_ltx_release(str(weights_file), f"it has the key {later}")
+
+
 def _check_layout(family: TeacherFamily, vae: nn.Module, source: str) -> None:
     if family.key == "ltx" and vae.config.get("timestep_conditioning"):
-        raise ValueError(
-            f"{source}: this LTX VAE uses timestep conditioning (LTX-Video >= 0.9.1); the ltx decoders expect the "
-            "0.9.0 layout without it (Turbo-VAED has no timestep path). Use the Lightricks/LTX-Video vae/ folder."
-        )
+        raise _later_ltx_release(source, "its config sets timestep_conditioning")
+
+
+def _from_folder(cls: type, folder: Path, dtype: torch.dtype) -> nn.Module:
+    """``cls.from_pretrained(folder)``; damaged weight files are named instead of ending in diffusers' traceback."""
+    from evalkit.models.checkpoint import CheckpointReadError, check_safetensors_file
+
+    for weights_file in sorted(folder.glob("*.safetensors")):
+        check_safetensors_file(weights_file)
+    if cls.__name__ == "AutoencoderKLLTXVideo":
+        _check_ltx_keys(folder)
+    try:
+        # low_cpu_mem_usage needs `accelerate` (not a dependency); without it diffusers warns on every load
+        return cls.from_pretrained(folder, torch_dtype=dtype, low_cpu_mem_usage=False)
+    except OSError as exc:
+        raise CheckpointReadError(
+            f"{folder}: diffusers cannot load this teacher folder ({str(exc).splitlines()[0]}); it needs config.json "
+            "and the weight file beside it, as `evalkit weights fetch` stores them"
+        ) from None
 
 
 def load_teacher(
@@ -239,8 +279,7 @@ def load_teacher(
     if weights_folder is not None:
         if config:
             raise ValueError("teacher_config overrides apply only to random weights; edit the folder's config.json")
-        # low_cpu_mem_usage needs `accelerate` (not a dependency); without it diffusers warns on every load
-        vae = cls.from_pretrained(weights_folder, torch_dtype=dtype, low_cpu_mem_usage=False)
+        vae = _from_folder(cls, Path(weights_folder), dtype)
         source = str(weights_folder)
     else:
         with torch.random.fork_rng(devices=[]):

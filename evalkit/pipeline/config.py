@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 import yaml
 
 from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
+from evalkit.errors import InputError, UnreadableFileError, read_text_file
 from evalkit.profile.options import ONNX_CHOICES
 
 DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
@@ -47,7 +49,7 @@ OPERATIONAL_FIELDS = frozenset(
 )
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError, ValueError):
     """A setting that cannot be used; the message names the setting, the value and the valid choices."""
 
 
@@ -142,7 +144,7 @@ class RunConfig:
             ("profile", self.profile, PROFILE_MODES),
             ("profile_onnx", self.profile_onnx, ONNX_CHOICES),
         ):
-            if value not in choices and not (name == "device" and str(value).startswith("cuda:")):
+            if value not in choices and not (name == "device" and re.fullmatch(r"cuda:\d+", str(value))):
                 raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
         for name in ("num_frames", "resolution", "stride", "bootstrap_resamples", "max_frame_pixels"):
             _require_positive(name, getattr(self, name))
@@ -152,6 +154,11 @@ class RunConfig:
             _require_positive("batch_size", self.batch_size)
         if not self.metrics:
             raise ConfigError("metrics is empty; name at least one, e.g. psnr,ssim,lpips,fvd")
+        if isinstance(self.num_workers, bool) or not isinstance(self.num_workers, int) or self.num_workers < 0:
+            raise ConfigError(f"num_workers must be 0 (decode in the main process) or more, got {self.num_workers!r}")
+        gigabytes = self.cache_max_gb
+        if isinstance(gigabytes, bool) or not isinstance(gigabytes, int | float) or gigabytes <= 0:
+            raise ConfigError(f"cache_max_gb must be a positive number of GB, got {self.cache_max_gb!r}")
 
     def require_decoder(self) -> str:
         """The decoder name, or a ConfigError saying how to give one."""
@@ -195,9 +202,9 @@ def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Settings from a TOML (``.toml``) or YAML (``.yaml``/``.yml``) file; ``-`` in keys reads as ``_``."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+        text = read_text_file(path, "config file", "pass a UTF-8 TOML (.toml) or YAML (.yaml/.yml) file of settings")
+    except UnreadableFileError as exc:
+        raise ConfigError(str(exc)) from None
     try:
         if path.suffix == ".toml":
             data = tomllib.loads(text)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from evalkit.errors import InputError
 from evalkit.results.atomic import atomic_path, atomic_write_text
 from evalkit.results.schema import RESULTS_FILE
 
@@ -29,7 +30,7 @@ META_FILE = "meta.json"
 _LINES = re.compile(r"^session-(?P<session>\d+)\.rank(?P<rank>\d+)\.jsonl$")
 
 
-class JournalMismatchError(ValueError):
+class JournalMismatchError(InputError, ValueError):
     """The run folder holds the journal of a run with other settings; resuming would mix two runs."""
 
 
@@ -48,7 +49,7 @@ def check_meta(run_dir: Path, identity: dict[str, str]) -> None:
     """Record the run identity in a new journal, or refuse a journal written by another run."""
     meta_path = Path(run_dir) / JOURNAL_DIR / META_FILE
     if meta_path.exists():
-        saved = json.loads(meta_path.read_text(encoding="utf-8"))
+        saved = _read_meta(meta_path)
         if saved != identity:
             state = "a finished run" if (Path(run_dir) / RESULTS_FILE).exists() else "an unfinished run"
             raise JournalMismatchError(
@@ -57,6 +58,26 @@ def check_meta(run_dir: Path, identity: dict[str, str]) -> None:
             )
         return
     atomic_write_text(meta_path, json.dumps(identity, sort_keys=True) + "\n")
+
+
+def _read_meta(meta_path: Path) -> dict[str, Any]:
+    """The identity an earlier session recorded; a damaged file stops the run and says how to resume."""
+    try:
+        saved = json.loads(meta_path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        saved, problem = None, f"{type(exc).__name__}: {exc}"
+    else:
+        problem = None if isinstance(saved, dict) else f"holds a {type(saved).__name__}, not an object"
+    if problem is None:
+        return saved
+    finished = sum(
+        len(line["records"]) for path in meta_path.parent.glob("session-*.jsonl") for line in _whole_lines(path)
+    )
+    raise JournalMismatchError(
+        f"{meta_path} is damaged ({problem}), so this run's settings cannot be checked against it; the "
+        f"{finished} finished clip(s) journaled beside it are kept. If you are re-running the command that "
+        f"started this run, delete {meta_path} and run it again to resume from them; otherwise pass another --out."
+    )
 
 
 def read_progress(run_dir: Path) -> PastProgress:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from evalkit.errors import UnreadableFileError
 from evalkit.report.clip_views import NamedClips
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,9 @@ def read_generated_clip(path: Path) -> NamedClips:
     with np.load(path, allow_pickle=False) as data:
         missing = [key for key in _KEYS if key not in data.files]
         if missing:
-            raise ValueError(f"{path}: generated clip lacks {', '.join(missing)}; re-run `evalkit generate-check`")
+            raise UnreadableFileError(
+                f"{path}: generated clip lacks {', '.join(missing)}; re-run `evalkit generate-check`"
+            )
         clips = {"teacher": data["teacher"], "student": data["student"]}
         clip_id, prompt, seed = str(data["clip_id"]), str(data["prompt"]), int(data["seed"])
     shapes = {name: (frames.dtype, frames.shape) for name, frames in clips.items()}
@@ -40,7 +43,10 @@ def read_generated_clip(path: Path) -> NamedClips:
         any(f.dtype != np.uint8 or f.ndim != 4 or f.shape[-1] != 3 for f in clips.values())
         or len(set(shapes.values())) != 1
     ):
-        raise ValueError(f"{path}: teacher and student must be uint8 (T, H, W, 3) of one shape, got {shapes}")
+        raise UnreadableFileError(
+            f"{path}: teacher and student must be uint8 (T, H, W, 3) of one shape, got {shapes}; "
+            "re-run `evalkit generate-check`"
+        )
     return NamedClips(clip_id, _caption(prompt, seed), clips)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit import __version__
+from evalkit.errors import MissingInputError
 from evalkit.report.cost import cost_view
 from evalkit.report.environment import render
 from evalkit.report.figures import ChartPoint, quality_speed_chart
@@ -117,10 +118,10 @@ def find_runs(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
     found: list[Path] = []
     for path in map(Path, paths):
         if not path.exists():
-            raise FileNotFoundError(f"{path}: no such folder; pass run folders written by `evalkit run`")
+            raise MissingInputError(f"{path}: no such folder; pass run folders written by `evalkit run`")
         runs = [path] if (path / RESULTS_FILE).is_file() else sorted(p.parent for p in path.rglob(RESULTS_FILE))
         if not runs:
-            raise FileNotFoundError(f"{path}: no {RESULTS_FILE} in it or below it; is this a run folder?")
+            raise MissingInputError(f"{path}: no {RESULTS_FILE} in it or below it; is this a run folder?")
         found += [run for run in runs if run not in found]
     return found
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.errors import InputError, read_text_file
 from evalkit.report.samples import Sample, read_samples
 from evalkit.results.io import read_per_clip, read_results
 from evalkit.results.schema import MANIFEST_FILE, ResultsSchemaError
@@ -58,6 +59,16 @@ def load_run(run_dir: str | os.PathLike[str], *, with_samples: bool = True) -> R
             logger.warning("%s; the report will have no per-clip sections", exc)
     manifest_name = results.get("files", {}).get("manifest") or MANIFEST_FILE
     manifest_path = run_dir / Path(manifest_name).name  # a bare file name: results never point outside the run
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else None
+    manifest = _read_manifest(manifest_path) if manifest_path.is_file() else None
     samples = read_samples(run_dir) if with_samples else []
     return RunFiles(run_dir, results, per_clip, manifest, samples)
+
+
+def _read_manifest(path: Path) -> dict[str, Any] | None:
+    """The clip manifest, or None (with a warning) when it is damaged: the report then has no class breakdown."""
+    try:
+        manifest = json.loads(read_text_file(path, "clip manifest", "re-run `evalkit run` to rewrite it"))
+    except (InputError, json.JSONDecodeError) as exc:
+        logger.warning("%s: damaged clip manifest (%s); the report will have no class breakdown", path, exc)
+        return None
+    return manifest if isinstance(manifest, dict) else None

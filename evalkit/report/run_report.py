@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit import __version__
+from evalkit.errors import InputError
 from evalkit.report.breakdown import Table, class_breakdown, worst_clips
 from evalkit.report.clip_views import ClipView, NamedClips, clip_views
 from evalkit.report.cost import CostView, cost_view
@@ -131,6 +132,10 @@ def report_context(run: RunFiles, title: str | None = None, back_href: str | Non
     }
 
 
+class ReportTooLargeError(InputError, ValueError):
+    """The run folder would make a page over :data:`MAX_REPORT_BYTES` (too many or too large samples)."""
+
+
 def render_run_report(
     run_dir: str | os.PathLike[str],
     out: str | os.PathLike[str] | None = None,
@@ -150,7 +155,10 @@ def render_run_report(
     html = render("run_report.html.j2", **report_context(run, title, back_href))
     size = len(html.encode("utf-8"))
     if size > MAX_REPORT_BYTES:
-        raise ValueError(f"report of {run.run_dir} is {size} bytes, over the {MAX_REPORT_BYTES}-byte limit")
+        raise ReportTooLargeError(
+            f"report of {run.run_dir} is {size} bytes, over the {MAX_REPORT_BYTES}-byte limit; "
+            "keep fewer sample clips in the run folder's samples/"
+        )
     target = Path(out) if out is not None else run.run_dir / REPORT_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(target, html)

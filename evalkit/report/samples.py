@@ -70,6 +70,18 @@ def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
                 np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
 
 
+def _read_sample(path: Path) -> Sample:
+    with np.load(path, allow_pickle=False) as data:
+        missing = [key for key in ("clip_id", *_ARRAYS) if key not in data.files]
+        if missing:
+            raise ValueError(f"{path}: sample file lacks {', '.join(missing)}; re-run `evalkit run`")
+        arrays = {name: data[name] for name in _ARRAYS}
+        clip_id = str(data["clip_id"])
+    for name, frames in arrays.items():
+        _check(path, name, frames, tuple(arrays["ground_truth"].shape))
+    return Sample(clip_id, **arrays)
+
+
 def read_samples(run_dir: str | os.PathLike[str]) -> list[Sample]:
     """Every sample saved in ``run_dir``, in file order; an empty list when the run saved none.
 
@@ -78,14 +90,9 @@ def read_samples(run_dir: str | os.PathLike[str]) -> list[Sample]:
     """
     samples = []
     for path in sorted((Path(run_dir) / SAMPLES_DIR).glob("[0-9]*.npz")):
-        with np.load(path, allow_pickle=False) as data:
-            missing = [key for key in ("clip_id", *_ARRAYS) if key not in data.files]
-            if missing:
-                raise ValueError(f"{path}: sample file lacks {', '.join(missing)}; re-run `evalkit run`")
-            arrays = {name: data[name] for name in _ARRAYS}
-            clip_id = str(data["clip_id"])
-        for name, frames in arrays.items():
-            _check(path, name, frames, tuple(arrays["ground_truth"].shape))
-        samples.append(Sample(clip_id, **arrays))
+        try:
+            samples.append(_read_sample(path))
+        except (OSError, EOFError, ValueError, zipfile.BadZipFile) as exc:
+            logger.warning("%s: damaged sample file (%s); the report shows no frames for it", path, exc)
     logger.debug("read %d samples from %s", len(samples), run_dir)
     return samples

@@ -15,16 +15,23 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.errors import UnreadableFileError, read_text_file
 from evalkit.results.atomic import atomic_path, atomic_write_text
 from evalkit.results.schema import (
     PER_CLIP_CSV_FILE,
     PER_CLIP_FILE,
     RESULTS_FILE,
+    SCHEMA_VERSION,
     ResultsSchemaError,
     validate_results,
 )
 
 logger = logging.getLogger(__name__)
+
+DAMAGED_RESULTS_FIX = (
+    "it is not as evalkit wrote it: restore the file, or re-run the `evalkit run` command that made it "
+    "(finished clips are reused)"
+)
 
 
 def to_jsonable(value: Any) -> Any:
@@ -56,15 +63,20 @@ def write_results(path: str | os.PathLike[str], doc: dict[str, Any]) -> Path:
 def read_results(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and validate a results file (or the ``results.json`` of a run folder)."""
     target = _results_path(path)
+    if not target.exists():
+        raise ResultsSchemaError(f"{target}: no such results file; run `evalkit run` first")
     try:
-        text = target.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ResultsSchemaError(f"{target}: no such results file; run `evalkit run` first") from None
-    try:
-        doc = json.loads(text)
+        doc = json.loads(read_text_file(target, "results file", DAMAGED_RESULTS_FIX))
+    except UnreadableFileError as exc:
+        raise ResultsSchemaError(str(exc)) from None
     except json.JSONDecodeError as exc:
-        raise ResultsSchemaError(f"{target}: not valid JSON ({exc})") from None
-    return validate_results(doc, source=str(target))
+        raise ResultsSchemaError(f"{target}: not valid JSON ({exc}); {DAMAGED_RESULTS_FIX}") from None
+    try:
+        return validate_results(doc, source=str(target))
+    except ResultsSchemaError as exc:
+        if isinstance(doc, dict) and doc.get("schema_version") == SCHEMA_VERSION:
+            raise ResultsSchemaError(f"{exc}; {DAMAGED_RESULTS_FIX}") from None
+        raise
 
 
 def merge_profile(path: str | os.PathLike[str], profile: dict[str, Any]) -> Path:
@@ -93,11 +105,17 @@ def read_per_clip(run_dir: str | os.PathLike[str]) -> pd.DataFrame:
     run_dir = Path(run_dir)
     if run_dir.suffix == ".json":
         run_dir = run_dir.parent
-    if (run_dir / PER_CLIP_FILE).exists():
-        return pd.read_parquet(run_dir / PER_CLIP_FILE)
-    if (run_dir / PER_CLIP_CSV_FILE).exists():
-        return pd.read_csv(run_dir / PER_CLIP_CSV_FILE, dtype={"clip_id": str})
-    raise ResultsSchemaError(f"{run_dir}: no {PER_CLIP_FILE} or {PER_CLIP_CSV_FILE}")
+    parquet, csv = run_dir / PER_CLIP_FILE, run_dir / PER_CLIP_CSV_FILE
+    if not parquet.exists() and not csv.exists():
+        raise ResultsSchemaError(f"{run_dir}: no {PER_CLIP_FILE} or {PER_CLIP_CSV_FILE}")
+    path = parquet if parquet.exists() else csv
+    try:
+        if path is parquet:
+            return pd.read_parquet(parquet)
+        return pd.read_csv(csv, dtype={"clip_id": str})
+    except (OSError, ValueError, pd.errors.ParserError) as exc:  # pyarrow's ArrowInvalid is a ValueError
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ResultsSchemaError(f"{path}: damaged per-clip table ({reason}); {DAMAGED_RESULTS_FIX}") from None
 
 
 def _results_path(path: str | os.PathLike[str]) -> Path:

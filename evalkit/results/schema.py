@@ -12,6 +12,8 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from evalkit.errors import InputError
+
 SCHEMA_VERSION = 1
 RESULTS_KIND = "evalkit.run"
 
@@ -73,7 +75,7 @@ def run_status(evaluated: int, clips: int) -> str:
     return "complete" if evaluated == clips else "partial"
 
 
-class ResultsSchemaError(ValueError):
+class ResultsSchemaError(InputError, ValueError):
     """A results document that this evalkit cannot read; the message names the file, key and fix."""
 
 
@@ -212,6 +214,7 @@ def validate_results(doc: Any, source: str = "results") -> dict[str, Any]:
     for key in ("hash", "params"):
         if key not in doc["protocol"]:
             raise ResultsSchemaError(f"{source}: protocol.{key} is missing")
+    _validate_clip_counts(source, doc["clips"])
     for name, entry in doc["metrics"].items():
         _validate_metric(source, name, entry)
     if "floors" in doc:
@@ -230,12 +233,36 @@ def _validate_metric(source: str, name: str, entry: Any) -> None:
             raise ResultsSchemaError(f"{where}.{key} is missing")
     if not entry["available"] and not entry.get("reason"):
         raise ResultsSchemaError(f"{where} is unavailable but gives no reason")
-    for key in entry["values"]:
-        if key not in COMPARISONS:
-            raise ResultsSchemaError(f"{where}.values.{key} is not one of {', '.join(COMPARISONS)}")
-    for key in entry["paired"]:
-        if key not in DELTAS:
-            raise ResultsSchemaError(f"{where}.paired.{key} is not one of {', '.join(DELTAS)}")
+    for group, allowed in (("values", COMPARISONS), ("paired", DELTAS)):
+        if not isinstance(entry[group], dict):
+            raise ResultsSchemaError(f"{where}.{group} must be an object, got {type(entry[group]).__name__}")
+        for key, estimate in entry[group].items():
+            if key not in allowed:
+                raise ResultsSchemaError(f"{where}.{group}.{key} is not one of {', '.join(allowed)}")
+            _validate_estimate(f"{where}.{group}.{key}", estimate)
+
+
+def _validate_estimate(where: str, estimate: Any) -> None:
+    """An estimate holds numbers (``null`` for a missing value or bound) and an integer clip count."""
+    if not isinstance(estimate, dict):
+        raise ResultsSchemaError(f"{where} must be an object, got {type(estimate).__name__}")
+    for key in ("value", "ci_low", "ci_high"):
+        if not _is_number_or_null(estimate.get(key)):
+            raise ResultsSchemaError(f"{where}.{key} must be a number or null, got {estimate[key]!r}")
+    count = estimate.get("n", 0)
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise ResultsSchemaError(f"{where}.n must be a whole number of clips, got {count!r}")
+
+
+def _validate_clip_counts(source: str, clips: dict[str, Any]) -> None:
+    for key in ("total", "evaluated", "failed"):
+        count = clips.get(key)
+        if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
+            raise ResultsSchemaError(f"{source}: clips.{key} must be a whole number, got {count!r}")
+
+
+def _is_number_or_null(value: Any) -> bool:
+    return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
 
 
 def _validate_floors(source: str, floors: Any) -> None:

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from evalkit.weights.download import download_url
 from evalkit.weights.errors import WeightsUnavailable
 from evalkit.weights.hashing import HashCache, PinStore, sha256_file
 from evalkit.weights.network import is_online, offline_by_env
@@ -30,6 +31,8 @@ class ResolvedFile:
     sha256: str
     source: str  # "explicit" | "package" | "cache" | "hub" | "url"
     name: str
+    revision: str | None = None  # the Hub commit the file came from (None: not from the Hub, or not known)
+    revision_pinned: bool = False  # True when the spec pins that commit; False for unpinned Hub specs
 
     def to_dict(self) -> dict[str, str]:
         """JSON-ready record for results provenance."""
@@ -111,10 +114,14 @@ def _in_hf_cache(spec: WeightSpec, filename: str | None) -> Path | None:
     name = filename or spec.filename
     if name is not None:
         files = [spec.repo_path(name), *(spec.repo_path(c) for c in spec.companions)]
-        paths = [try_to_load_from_cache(spec.repo_id, f, cache_dir=_hf_cache_dir()) for f in files]
+        paths = [
+            try_to_load_from_cache(spec.repo_id, f, cache_dir=_hf_cache_dir(), revision=spec.revision) for f in files
+        ]
         return Path(paths[0]) if all(isinstance(p, str) for p in paths) else None
     try:
-        snapshot = Path(snapshot_download(spec.repo_id, local_files_only=True, cache_dir=_hf_cache_dir()))
+        snapshot = Path(
+            snapshot_download(spec.repo_id, revision=spec.revision, local_files_only=True, cache_dir=_hf_cache_dir())
+        )
     except LocalEntryNotFoundError:
         return None
     return _in_folder(spec, snapshot / (spec.subfolder or ""), None)
@@ -168,7 +175,21 @@ def _accept(spec: WeightSpec, path: Path, source: str, sha256: str | None = None
     elif spec.pin_on_first_fetch and source != "explicit" and pin_store().get(spec.name) is None:
         pin_store().pin(spec.name, sha256, origin=str(path))
     logger.info("%s: %s (%s, sha256 %s)", spec.name, path, source, sha256[:12])
-    return ResolvedFile(path=path, sha256=sha256, source=source, name=spec.name)
+    revision = _hub_commit(path) if spec.repo_id is not None and source in ("cache", "hub") else None
+    return ResolvedFile(
+        path=path,
+        sha256=sha256,
+        source=source,
+        name=spec.name,
+        revision=revision,
+        revision_pinned=revision is not None and revision == spec.revision,
+    )
+
+
+def _hub_commit(path: Path) -> str | None:
+    """The commit of a file in the Hugging Face cache (``.../snapshots/<commit>/...``), None elsewhere."""
+    parts = path.parts
+    return parts[parts.index("snapshots") + 1] if "snapshots" in parts[:-1] else None
 
 
 def _explicit(spec: WeightSpec, path: str | os.PathLike[str], filename: str | None) -> ResolvedFile:
@@ -186,7 +207,7 @@ def _explicit(spec: WeightSpec, path: str | os.PathLike[str], filename: str | No
 def _discover_repo_file(spec: WeightSpec) -> str:
     from huggingface_hub import HfApi
 
-    files = HfApi().list_repo_files(spec.repo_id)
+    files = HfApi().list_repo_files(spec.repo_id, revision=spec.revision)
     prefix = f"{spec.subfolder}/" if spec.subfolder else ""
     matches = [f.removeprefix(prefix) for f in files if f.startswith(prefix) and spec.matches(f)]
     if len(matches) != 1:
@@ -201,19 +222,16 @@ def _download_hub(spec: WeightSpec, filename: str | None) -> ResolvedFile:
     from huggingface_hub import hf_hub_download
 
     name = filename or spec.filename or _discover_repo_file(spec)
+    fetch = {"subfolder": spec.subfolder, "cache_dir": _hf_cache_dir(), "revision": spec.revision}
     for companion in spec.companions:
-        hf_hub_download(spec.repo_id, companion, subfolder=spec.subfolder, cache_dir=_hf_cache_dir())
-    path = hf_hub_download(spec.repo_id, name, subfolder=spec.subfolder, cache_dir=_hf_cache_dir())
+        hf_hub_download(spec.repo_id, companion, **fetch)
+    path = hf_hub_download(spec.repo_id, name, **fetch)
     return _accept(spec, Path(path), "hub")
 
 
 def _download_url(spec: WeightSpec) -> ResolvedFile:
-    import torch.hub
-
     target = local_dir(spec) / spec.filename
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".part")
-    torch.hub.download_url_to_file(spec.url, str(partial), progress=True)
+    partial = download_url(spec.url, target)
     sha256 = sha256_file(partial)
     problem = _content_problem(spec, sha256)
     if problem is not None:
@@ -291,6 +309,7 @@ def status(spec_or_name: WeightSpec | str) -> dict[str, Any]:
         "name": spec.name,
         "description": spec.description,
         "origin": spec.origin,
+        "revision": spec.revision,
         "expected": expected_locations(spec),
         "present": found is not None,
         "path": str(found[0]) if found else None,

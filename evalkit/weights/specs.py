@@ -16,6 +16,7 @@ from urllib.request import url2pathname
 from evalkit.registry import Registry
 
 CHECKPOINT_SUFFIXES: tuple[str, ...] = (".safetensors", ".pt", ".pth", ".ckpt", ".bin")
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,9 @@ class WeightSpec:
     Exactly one origin is set: ``repo_id`` (Hugging Face Hub; ``filename=None`` with ``match`` means the file name
     is discovered by listing the repo) or ``url`` (``file:`` for a file shipped in the package). Content checks:
     ``sha256`` (known), ``sha256_prefix`` (torchvision file names carry the first 8 hex digits) or
-    ``pin_on_first_fetch`` (hash learned on first fetch).
+    ``pin_on_first_fetch`` (hash learned on first fetch). ``revision`` pins a Hub file to the commit whose layout
+    evalkit builds; ``None`` marks a Hub spec as unpinned (no such commit hash is known: the file comes from ``main``
+    and the commit it came from is recorded with it).
     """
 
     name: str
@@ -40,12 +43,15 @@ class WeightSpec:
     sha256: str | None = None
     sha256_prefix: str | None = None
     pin_on_first_fetch: bool = False
+    revision: str | None = None
 
     def __post_init__(self) -> None:
         if (self.repo_id is None) == (self.url is None):
             raise ValueError(f"weight {self.name!r}: set exactly one of repo_id and url")
         if self.filename is None and self.match is None:
             raise ValueError(f"weight {self.name!r}: needs a filename or a match token")
+        if self.revision is not None and (self.repo_id is None or not _COMMIT.fullmatch(self.revision)):
+            raise ValueError(f"weight {self.name!r}: revision must be a 40-digit commit hash, got {self.revision!r}")
         if self.store not in ("evalkit", "torch_hub"):
             raise ValueError(f"weight {self.name!r}: store must be 'evalkit' or 'torch_hub', got {self.store!r}")
         if self.package_path is not None and (self.filename is None or self.package_path.name != self.filename):
@@ -71,7 +77,7 @@ class WeightSpec:
         if self.url is not None:
             return self.url
         parts = [self.repo_id, self.subfolder, self.filename or f"<checkpoint matching '{self.match}'>"]
-        return "hf://" + "/".join(p for p in parts if p)
+        return "hf://" + "/".join(p for p in parts if p) + f"@{self.revision or 'main (unpinned)'}"
 
     def repo_path(self, filename: str) -> str:
         """Path of ``filename`` inside the Hub repo (with the subfolder)."""
@@ -92,7 +98,7 @@ def _add(spec: WeightSpec, *aliases: str) -> None:
     WEIGHTS.register(spec.name, *aliases, obj=spec)
 
 
-def _teacher(name: str, description: str, repo_id: str) -> None:
+def _teacher(name: str, description: str, repo_id: str, revision: str | None) -> None:
     _add(
         WeightSpec(
             name=name,
@@ -101,6 +107,7 @@ def _teacher(name: str, description: str, repo_id: str) -> None:
             subfolder="vae",
             filename="diffusion_pytorch_model.safetensors",
             companions=("config.json",),
+            revision=revision,
         )
     )
 
@@ -130,10 +137,21 @@ def _torchvision(name: str, filename: str, description: str) -> None:
     )
 
 
-_teacher("ltx-vae", "LTX-Video VAE, 0.9.0 layout (diffusers AutoencoderKLLTXVideo)", "Lightricks/LTX-Video")
-_teacher("hunyuan-vae", "HunyuanVideo VAE (diffusers AutoencoderKLHunyuanVideo)", "hunyuanvideo-community/HunyuanVideo")
-_teacher("cogvideox-vae", "CogVideoX1.5-5B VAE (diffusers AutoencoderKLCogVideoX)", "zai-org/CogVideoX1.5-5B")
-_teacher("wan-vae", "Wan2.1 VAE (diffusers AutoencoderKLWan)", "Wan-AI/Wan2.1-T2V-1.3B-Diffusers")
+# Hub revisions: a commit hash where one matching the layout evalkit builds is known, else None (unpinned, said
+# so in `evalkit weights list` and results.json). Wan2.1-T2V-1.3B-Diffusers 0fad780a5: the commit other projects
+# pin for this repo. No commit hash of the LTX-Video 0.9.0 vae/ folder, of HunyuanVideo, CogVideoX1.5-5B or
+# hustvl/Turbo-VAED could be confirmed here, so those stay unpinned rather than pinned to a guess.
+_teacher("ltx-vae", "LTX-Video VAE, 0.9.0 layout (diffusers AutoencoderKLLTXVideo)", "Lightricks/LTX-Video", None)
+_teacher(
+    "hunyuan-vae", "HunyuanVideo VAE (diffusers AutoencoderKLHunyuanVideo)", "hunyuanvideo-community/HunyuanVideo", None
+)
+_teacher("cogvideox-vae", "CogVideoX1.5-5B VAE (diffusers AutoencoderKLCogVideoX)", "zai-org/CogVideoX1.5-5B", None)
+_teacher(
+    "wan-vae",
+    "Wan2.1 VAE (diffusers AutoencoderKLWan)",
+    "Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
+    "0fad780a534b6463e45facd96134c9f345acfa5b",
+)
 _student("ltx", "ltx")
 _student("hunyuan", "hunyuan")
 _student("cog", "cog")

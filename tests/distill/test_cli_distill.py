@@ -58,3 +58,34 @@ def test_bad_setting_is_named(tmp_path, capsys):
     )
     assert code == 2
     assert "distill: max_steps must be a positive integer; got 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--eval-every", "6"], "--eval-every 6 needs --eval-dataset NAME"),
+        (["--eval-dataset", "sample"], "--eval-dataset has no effect without --eval-every N"),
+        (["--eval-every", "6", "--eval-dataset", "nope"], "unknown dataset 'nope'"),
+        (["--eval-every", "6", "--eval-dataset", "sample", "--eval-decoder", "nope"], "unknown decoder 'nope'"),
+        (["--crop-size", "64", "--resolution", "32"], "crop_size 64 is larger than the resized short side 32"),
+        (["--lr", "0"], "lr must be positive"),
+        (["--save-every", "-1"], "save_every must be 0 or a positive integer"),
+        (["--no-perceptual", "--perceptual-weights", "vgg.pth"], "--perceptual-weights has no effect"),
+    ],
+)
+def test_bad_option_combinations_fail_before_any_work(capsys, tmp_path, monkeypatch, flags, message):
+    from evalkit.distill import trainer
+
+    monkeypatch.setattr(trainer, "build_perceptual_network", _must_not_run)
+    monkeypatch.setattr(trainer.Distiller, "train", _must_not_run)
+    argv = ["distill", "--teacher", "demo", "--student", "ltx", "--out", str(tmp_path / "out"), "--no-perceptual"]
+    argv += [flag for flag in flags if flag != "--no-perceptual"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def _must_not_run(*args, **kwargs):
+    raise AssertionError("work started before the options were checked")

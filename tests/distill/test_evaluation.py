@@ -37,7 +37,8 @@ def test_student_name_follows_the_teacher_or_the_flag():
     assert student_decoder_name(DistillConfig(teacher="ltx", student="ltx", out="x")) == "turbo-ltx"
     assert student_decoder_name(DistillConfig(teacher="hunyuan", student="ltx", out="x")) == "turbo-hunyuan"
     assert student_decoder_name(DistillConfig(teacher="demo", student="ltx", out="x")) == "turbo-demo"
-    assert student_decoder_name(DistillConfig(teacher="ltx", student="ltx", out="x", eval_decoder="y")) == "y"
+    named = DistillConfig(teacher="ltx", student="ltx", out="x", eval_every=10, eval_dataset="sample", eval_decoder="y")
+    assert student_decoder_name(named) == "y"
     with pytest.raises(ValueError, match="no registered student decoder uses the teacher of 'wan'"):
         student_decoder_name(DistillConfig(teacher="wan", student="ltx", out="x"))
 
@@ -51,7 +52,13 @@ def test_checkpoint_is_evaluated_through_the_pipeline(monkeypatch, tmp_path):
 
     monkeypatch.setattr(evalkit.pipeline, "run", fake_run)
     config = DistillConfig(
-        teacher="ltx", student="ltx", out=str(tmp_path), eval_dataset="folder", eval_root="/clips", eval_max_clips=3
+        teacher="ltx",
+        student="ltx",
+        out=str(tmp_path),
+        eval_every=100,
+        eval_dataset="folder",
+        eval_root="/clips",
+        eval_max_clips=3,
     )
     checkpoint = tmp_path / "checkpoints" / "step-000100"
     row = evaluate_checkpoint(config, checkpoint, {"latent_channels": 128})

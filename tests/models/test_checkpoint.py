@@ -124,5 +124,5 @@ class _Pickled:
 def test_unsafe_pickles_are_refused(tmp_path):
     path = tmp_path / "unsafe.pt"
     torch.save({"object": _Pickled()}, path)
-    with pytest.raises(ValueError, match=r"cannot be read with torch.load\(weights_only=True\)"):
+    with pytest.raises(ValueError, match=r"holds Python objects other than tensors \(.*_Pickled\)"):
         _load(path)

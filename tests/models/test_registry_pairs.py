@@ -90,6 +90,8 @@ def test_pretrained_teacher_from_a_local_folder_records_its_sha256(tmp_path):
         "sha256": sha256_file(weights),
         "source": "explicit",
         "name": "hunyuan-vae",
+        "revision": None,  # not from the Hub
+        "revision_pinned": False,
     }
     x = torch.rand(1, 3, 5, 16, 16) * 2 - 1
     torch.testing.assert_close(pair.teacher.encode(x), reference.encode(x), rtol=0, atol=0)

@@ -2,7 +2,9 @@
 
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
 
+from evalkit.models.checkpoint import CheckpointMismatchError
 from evalkit.models.teachers import (
     TEACHER_FAMILIES,
     TeacherVAE,
@@ -118,8 +120,24 @@ def test_random_weights_are_reproducible_from_the_seed():
 def test_ltx_with_timestep_conditioning_is_refused():
     family = TEACHER_FAMILIES.get("ltx")
     config = {**family.tiny_config, "timestep_conditioning": True}
-    with pytest.raises(ValueError, match=r"uses timestep conditioning \(LTX-Video >= 0.9.1\).*0.9.0 layout"):
+    with pytest.raises(ValueError, match=r"looks like an LTX-Video 0.9.1-or-later VAE \(its config sets timestep_cond"):
         load_teacher(family, weights_folder=None, config=config)
+
+
+def test_ltx_folder_with_later_release_keys_names_the_release_and_the_spec(tmp_path):
+    """A 0.9.1+ (timestep-conditioned) state dict behind a 0.9.0 config.json is named before diffusers loads it."""
+    family = TEACHER_FAMILIES.get("ltx")
+    vae = load_teacher(family, weights_folder=None, config=family.tiny_config).vae
+    vae.save_pretrained(tmp_path)
+    weights = tmp_path / "diffusion_pytorch_model.safetensors"
+    state = load_file(str(weights))
+    save_file({**state, "decoder.time_embedder.timestep_embedder.linear_1.weight": torch.zeros(4, 4)}, str(weights))
+    with pytest.raises(CheckpointMismatchError) as refused:
+        load_teacher(family, weights_folder=tmp_path)
+    message = str(refused.value)
+    assert f"{weights}: looks like an LTX-Video 0.9.1-or-later VAE (it has the key decoder.time_embedder." in message
+    assert "the ltx decoders build the LTX-Video 0.9.0 layout" in message
+    assert "Use the ltx-vae spec (`evalkit weights fetch ltx-vae`)" in message
 
 
 def test_denormalize_ltx_uses_the_checkpoint_buffers():

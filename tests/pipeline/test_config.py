@@ -33,6 +33,13 @@ def test_bad_values_are_refused_with_choices():
         RunConfig(decoder="x", max_clips=0)
     with pytest.raises(ConfigError, match="no decoder given: pass --decoder NAME"):
         RunConfig(decoder=None).require_decoder()
+    with pytest.raises(ConfigError, match="num_workers must be 0 .* or more, got -3"):
+        RunConfig(num_workers=-3)
+    with pytest.raises(ConfigError, match="cache_max_gb must be a positive number of GB, got -1"):
+        RunConfig(cache_max_gb=-1)
+    with pytest.raises(ConfigError, match="device must be one of auto, cpu, cuda; got 'cuda:x'"):
+        RunConfig(device="cuda:x")
+    assert RunConfig(device="cuda:1").device == "cuda:1"
 
 
 def test_defaults_evaluate_the_shipped_demo_pair_on_the_sample_clips():

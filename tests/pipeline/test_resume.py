@@ -92,3 +92,35 @@ def test_sigkill_then_same_command_resumes(reference, tmp_path, fake_detector):
     resumed = json.loads((tmp_path / "run" / "results.json").read_text())
     assert resumed["timings"]["sessions"] == 2
     pd.testing.assert_frame_equal(values(tmp_path / "run")[VALUE_COLUMNS], values(reference.run_dir)[VALUE_COLUMNS])
+
+
+@pytest.mark.parametrize("damage", [b'{"config": "1f36', b"\xff\xfe", b"[]"], ids=["truncated", "binary", "not-object"])
+def test_damaged_journal_meta_keeps_finished_clips_and_says_how_to_resume(
+    reference, tiny_config, tmp_path, monkeypatch, teacher_calls, damage
+):
+    from evalkit.pipeline.journal import JournalMismatchError
+
+    out = str(tmp_path / "damaged")
+    with monkeypatch.context() as patch:
+        _kill_on_line(patch, line=3, torn=False)
+        with pytest.raises(Killed):
+            run(tiny_config(out=out, **SETTINGS))
+    meta = tmp_path / "damaged" / "journal" / "meta.json"
+    journal = meta.parent / "session-000.rank0.jsonl"
+    journaled = journal.read_bytes()
+    meta.write_bytes(damage)
+
+    with pytest.raises(JournalMismatchError) as refused:
+        run(tiny_config(out=out, **SETTINGS))
+    message = str(refused.value)
+    assert f"{meta} is damaged" in message
+    assert "the 2 finished clip(s) journaled beside it are kept" in message
+    assert f"delete {meta} and run it again to resume" in message
+    assert journal.read_bytes() == journaled
+
+    meta.unlink()  # the fix the message gives
+    teacher_calls.update(encode=0, decode=0)
+    resumed = run(tiny_config(out=out, **SETTINGS)).results
+    assert teacher_calls["encode"] == 1  # only the clip that was not journaled
+    pd.testing.assert_frame_equal(values(tmp_path / "damaged")[VALUE_COLUMNS], values(reference.run_dir)[VALUE_COLUMNS])
+    assert resumed["status"] == "complete"

@@ -22,9 +22,9 @@ def test_report_writes_the_page_and_prints_its_path(run_dir, tmp_path, capsys):
     assert "<title>review &lt;1&gt;</title>" in out.read_text(encoding="utf-8")
 
 
-def test_report_on_a_folder_without_results_exits_2(tmp_path, caplog):
+def test_report_on_a_folder_without_results_exits_2(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
-    assert "no such results file; run `evalkit run` first" in caplog.text
+    assert "no such results file; run `evalkit run` first" in capsys.readouterr().err
 
 
 def test_leaderboard_builds_the_site(run_dir, tmp_path, capsys):
@@ -35,6 +35,6 @@ def test_leaderboard_builds_the_site(run_dir, tmp_path, capsys):
     assert sorted(p.name for p in (out / "runs").iterdir()) == ["run-1-2.html", "run-1.html"]
 
 
-def test_leaderboard_without_runs_exits_2(tmp_path, caplog):
+def test_leaderboard_without_runs_exits_2(tmp_path, capsys):
     assert main(["leaderboard", str(tmp_path), "--out", str(tmp_path / "site")]) == 2
-    assert "no results.json in it or below it" in caplog.text
+    assert "no results.json in it or below it" in capsys.readouterr().err

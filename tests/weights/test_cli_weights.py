@@ -53,3 +53,16 @@ def test_list_reports_ambiguous_checkpoints_instead_of_crashing(isolated_caches,
     (folder / "dc_b.pt").write_bytes(b"b")
     assert main(["weights", "list"]) == 0
     assert "problem:  turbo-vaed-dc: several checkpoints match 'dc'" in capsys.readouterr().out
+
+
+def test_fetch_checks_every_name_before_downloading_anything(capsys, monkeypatch):
+    import evalkit.weights
+
+    def must_not_fetch(*args, **kwargs):
+        raise AssertionError("a file was fetched before every name was checked")
+
+    monkeypatch.setattr(evalkit.weights, "resolve", must_not_fetch)
+    assert main(["weights", "fetch", "lpips-alex", "nope"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("evalkit weights: unknown weight file 'nope'; choose one of: ")
+    assert err.count("\n") == 1

@@ -96,25 +96,6 @@ def test_pin_on_first_use_then_refuse_other_content_unless_explicit(isolated_cac
     assert resolver.pin_store().get("i3d-torchscript") == first.sha256
 
 
-def test_download_pins_first_fetch_and_refuses_a_changed_file(isolated_caches, monkeypatch):
-    monkeypatch.delenv("EVALKIT_OFFLINE")
-    monkeypatch.delenv("HF_HUB_OFFLINE")
-    monkeypatch.setattr(resolver, "is_online", lambda url: True)
-    served = {"data": b"original detector"}
-    monkeypatch.setattr(
-        "torch.hub.download_url_to_file", lambda url, dst, progress=True: Path(dst).write_bytes(served["data"])
-    )
-    fetched = resolve("i3d-torchscript", allow_download=True)
-    assert fetched.source == "url"
-    assert fetched.path.read_bytes() == b"original detector"
-    assert resolver.pin_store().get("i3d-torchscript") == hashlib.sha256(b"original detector").hexdigest()
-    fetched.path.unlink()
-    served["data"] = b"someone replaced it"
-    with pytest.raises(WeightsUnavailable, match="refused"):
-        resolve("i3d-torchscript", allow_download=True)
-    assert not fetched.path.exists()
-
-
 def test_allow_download_false_never_downloads(monkeypatch):
     monkeypatch.setattr(resolver, "is_online", lambda url: pytest.fail("must not check the network"))
     with pytest.raises(WeightsUnavailable, match="downloads are disabled"):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from evalkit.data.records import Listing
+from evalkit.errors import InputError
 
 
 def read_lines(path: Path) -> list[str]:
@@ -14,7 +15,7 @@ def read_lines(path: Path) -> list[str]:
     return [line.strip() for line in path.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
 
 
-class LayoutError(FileNotFoundError):
+class LayoutError(InputError, FileNotFoundError):
     """The root folder does not have the layout the adapter expects; the message names the expected path."""
 
 
