@@ -13,13 +13,6 @@ import numpy as np
 import torchcodec
 from torchcodec.decoders import VideoDecoder
 
-try:  # importing torchcodec does not load its FFmpeg-linked core; load it now so a missing FFmpeg marks the
-    from torchcodec._internally_replaced_utils import load_core_libraries  # backend unavailable, not every clip
-except ImportError:  # a torchcodec without this private helper: its first decode says what is missing
-    load_core_libraries = None
-if load_core_libraries is not None:
-    load_core_libraries()
-
 NAME = "torchcodec"
 FFMPEG_FIX = "install the system FFmpeg libraries (Debian/Ubuntu: apt-get install ffmpeg)"
 
