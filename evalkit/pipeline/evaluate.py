@@ -58,6 +58,7 @@ class _Live:
     student: torch.Tensor | None = None
     cached: TeacherEntry | None = None
     values: dict[str, float] = field(default_factory=dict)
+    frame_values: dict[str, list[float]] = field(default_factory=dict)
     features: dict[str, torch.Tensor] = field(default_factory=dict)
 
 
@@ -138,6 +139,7 @@ class BatchEvaluator:
             records[clip.clip.clip_id] = {
                 **self._record(clip.clip, "ok"),
                 "values": clip.values,
+                "frame_values": clip.frame_values,
                 "teacher_cache": "hit" if clip.cached is not None else "miss",
             }
         return [records[item.clip.clip_id] for item in batch]
@@ -277,18 +279,19 @@ class BatchEvaluator:
             clips["student"] = torch.stack([clip.student for clip in group])
             student_comparisons = {"student": ("ground_truth", "student"), "student_vs_teacher": ("teacher", "student")}
         for name, metric in self.per_clip_metrics.items():
-            cached = [clip.cached.metric_value(name, metric.variant) if clip.cached else None for clip in group]
+            cached = [clip.cached.metric_scores(name, metric.variant) if clip.cached else None for clip in group]
             comparisons = dict(student_comparisons)
             if any(value is None for value in cached):
                 comparisons["teacher"] = ("ground_truth", "teacher")
-            scores = metric.score_comparisons(clips, comparisons, ids)
-            for clip, teacher_value in zip(group, cached, strict=True):
+            scores, frames = metric.score_comparisons_by_frame(clips, comparisons, ids)
+            for clip, teacher_cached in zip(group, cached, strict=True):
                 clip_id = clip.clip.clip_id
-                clip.values[per_clip_column(name, "teacher")] = (
-                    teacher_value if teacher_value is not None else scores["teacher"][clip_id]
-                )
-                for comparison in student_comparisons:
-                    clip.values[per_clip_column(name, comparison)] = scores[comparison][clip_id]
+                fresh = {key: (scores[key][clip_id], frames[key][clip_id]) for key in scores}
+                if teacher_cached is not None:
+                    fresh["teacher"] = teacher_cached
+                for comparison, (value, per_frame) in fresh.items():
+                    column = per_clip_column(name, comparison)
+                    clip.values[column], clip.frame_values[column] = value, per_frame
         for name, three_way in self.pooled.items():
             self._score_pooled(name, three_way, group, clips["ground_truth"], clips["teacher"], clips.get("student"))
 
@@ -317,7 +320,11 @@ class BatchEvaluator:
 
     def _entry(self, clip: _Live) -> TeacherEntry:
         metrics = {
-            name: {"variant": metric.variant, "value": clip.values[per_clip_column(name, "teacher")]}
+            name: {
+                "variant": metric.variant,
+                "value": clip.values[per_clip_column(name, "teacher")],
+                "frames": clip.frame_values[per_clip_column(name, "teacher")],
+            }
             for name, metric in self.per_clip_metrics.items()
         }
         metrics.update({name: {"variant": tw.metrics["teacher"].variant} for name, tw in self.pooled.items()})

@@ -20,6 +20,7 @@ from evalkit.pipeline.metric_entries import per_clip_entry, unavailable_entry
 from evalkit.report.run_report import render_run_report
 from evalkit.results.aggregate import pooled_metric_result, unavailable_metric_result
 from evalkit.results.atomic import atomic_path
+from evalkit.results.frame_curves import frame_curves
 from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.provenance import provenance
 from evalkit.results.schema import (
@@ -171,6 +172,11 @@ def write_run(
         "cache": cache,
         "files": {"per_clip": None, "manifest": MANIFEST_FILE, "report": REPORT_FILE},
         "profile": profile,
+        "per_frame": frame_curves(
+            records.values(),
+            {name: METRICS.get(name).higher_is_better for name in per_clip_metrics},
+            period=pair.spec.temporal_compression,
+        ),
     }
     run_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(run_dir / MANIFEST_FILE) as tmp:
