@@ -3,7 +3,11 @@
 For each pair of consecutive frames, the mean absolute difference between ``cand[t+1] - cand[t]`` and
 ``ref[t+1] - ref[t]`` over pixels and RGB channels, in [0, 1] units; per clip = mean over its T-1 pairs,
 dataset = mean over clips; lower is better. A static per-frame error (e.g. a constant colour shift) scores
-0 here while flicker scores high, so it complements PSNR/SSIM, which cannot see flicker.
+0 here while flicker scores high, so it complements PSNR/SSIM, which cannot see flicker. This is evalkit's
+flicker measure: it is the mean change of the error ``c - r`` between frames, so it is comparable across
+decoders scored on the same clips (a static clip whose frames alternate by ``a`` levels scores ``a/255``).
+Its per-pair values are the ``tdiff`` curve of ``results.json``'s ``per_frame``; the generation check's
+flicker curves (:mod:`evalkit.generation.flicker`) are the raw change ``|x[t+1] - x[t]|`` without a reference.
 """
 
 from __future__ import annotations
