@@ -124,7 +124,7 @@ def score_videos(
     pairs = pair_videos(reference, reconstruction)
     for missing in pairs.unmatched:
         logger.warning("%s: %s", missing["clip_id"], missing["reason"])
-    built, unavailable = build_metrics(list(metrics), options)
+    built, unavailable = build_metrics(list(metrics), options, min_side=protocol.resolution)
     per_clip_names = [name for name in built if METRICS.get(name).per_clip]
     rows = []
     for clip_id, paths in pairs.pairs.items():
