@@ -73,7 +73,12 @@ def per_frame_view(results: dict[str, Any]) -> PerFrameView | None:
         (labels.get(name, name), section["metrics"][name]) for name in CHART_METRICS if name in section["metrics"]
     ]
     worst = [row for row in rows if row.curve == CURVE_TITLES["gap"] and row.metric in CHART_METRICS]
-    headline = "; ".join(f"{row.label}: the student loses most at frame {row.worst_index}" for row in worst)
+    headline = "; ".join(
+        f"{row.label}: the student loses most at frame {row.worst_index}"
+        if row.worst_value > 0
+        else f"{row.label}: the student is at no frame worse than the teacher"
+        for row in worst
+    )
     margins = ", ".join(
         f"{labels.get(name, name)} {entry['dip_margin']:g}"
         for name, entry in section["metrics"].items()
