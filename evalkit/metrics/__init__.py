@@ -1,4 +1,4 @@
-"""Streaming video metrics (PSNR, SSIM, LPIPS, FVD, temporal difference error), per clip and three-way.
+"""Streaming video metrics (PSNR, SSIM, MS-SSIM, LPIPS, FVD, VMAF, temporal difference error), per clip and three-way.
 
 Every metric takes uint8 clips ``(B, T, H, W, 3)`` through ``update(reference, candidate, clip_ids)`` and
 offers ``per_clip()``, ``compute()`` (value + variant label), ``state_dict()``, ``load_state_dict()`` and

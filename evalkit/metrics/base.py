@@ -121,15 +121,25 @@ class FrameAveragedMetric(ABC):
         are those of one fresh ``update`` per comparison; each batch is converted to float once per chunk of
         frames, and a metric may share work between comparisons (:meth:`_comparison_values`).
         """
+        return self.score_comparisons_by_frame(clips, comparisons, clip_ids)[0]
+
+    @torch.no_grad()
+    def score_comparisons_by_frame(
+        self, clips: dict[str, torch.Tensor], comparisons: dict[str, tuple[str, str]], clip_ids: Sequence[str]
+    ) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, list[float]]]]:
+        """:meth:`score_comparisons` plus each clip's per-frame scores ``{comparison: {clip_id: [score, ...]}}``
+        (one per frame, or per consecutive frame pair for temporal metrics), for curves over frame index."""
         ids: list[str] = []
         for reference, candidate in comparisons.values():
             ids = check_clip_pair(clips[reference], clips[candidate], clip_ids)
-        scores = {}
+        scores, frames = {}, {}
         for comparison, per_frame in self._per_frame(clips, comparisons).items():
             scorer = self.fresh()
             scorer._store(ids, per_frame)
             scores[comparison] = scorer.per_clip()
-        return scores
+            values = per_frame["score"].to("cpu", torch.float64)
+            frames[comparison] = {clip_id: values[row].tolist() for row, clip_id in enumerate(ids)}
+        return scores, frames
 
     def _per_frame(
         self, clips: dict[str, torch.Tensor], comparisons: dict[str, tuple[str, str]]

@@ -41,7 +41,9 @@ for _spec in (
     MetricSpec("ssim", "evalkit.metrics.ssim:SSIM", True, "SSIM"),
     MetricSpec("lpips", "evalkit.metrics.lpips:LPIPS", False, "LPIPS"),
     MetricSpec("fvd", "evalkit.metrics.fvd:FVD", False, "FVD", per_clip=False),
-    MetricSpec("tdiff", "evalkit.metrics.temporal:TemporalDiffError", False, "Temporal diff. error"),
+    MetricSpec("tdiff", "evalkit.metrics.temporal:TemporalDiffError", False, "Temporal diff. error (flicker)"),
+    MetricSpec("msssim", "evalkit.metrics.msssim:MSSSIM", True, "MS-SSIM"),
+    MetricSpec("vmaf", "evalkit.metrics.vmaf:VMAF", True, "VMAF"),
 ):
     METRICS.register(_spec.name, obj=_spec)
 
@@ -77,6 +79,10 @@ class MetricOptions:
         return asdict(self)
 
 
+class MetricUnavailableError(RuntimeError):
+    """Raised by a metric that cannot run on this machine (e.g. an FFmpeg without libvmaf); says why and the fix."""
+
+
 @dataclass(frozen=True)
 class UnavailableMetric:
     """A metric that cannot run here: why, and the command that fixes it."""
@@ -90,7 +96,7 @@ def build_metric(name: str, options: MetricOptions | None = None) -> Any:
     """One metric object for registry ``name``; raises ``WeightsUnavailable`` when its weight file is missing."""
     options = options or MetricOptions()
     cls = METRICS.get(name).load_class()
-    if name in ("psnr", "tdiff"):
+    if name in ("psnr", "tdiff", "msssim", "vmaf"):
         return cls(device=options.device, frame_batch=options.frame_batch)
     if name == "ssim":
         return cls(variant=options.ssim_variant, device=options.device, frame_batch=options.frame_batch)
@@ -116,18 +122,28 @@ def build_metric(name: str, options: MetricOptions | None = None) -> Any:
 
 
 def build_metrics(
-    names: list[str], options: MetricOptions | None = None
+    names: list[str], options: MetricOptions | None = None, min_side: int | None = None
 ) -> tuple[dict[str, Any], dict[str, UnavailableMetric]]:
-    """Build every named metric; those whose weights are missing or refused are returned as ``UnavailableMetric``."""
+    """Build every named metric; those whose weights or tools are missing or refused, or that cannot score frames
+    whose short side is ``min_side`` pixels (MS-SSIM), are returned as ``UnavailableMetric``."""
     from evalkit.metrics.fvd import DetectorRefusedError
 
     built, unavailable = {}, {}
     for name in names:
+        if name == "msssim" and min_side is not None:
+            from evalkit.metrics.msssim import too_small_reason
+
+            reason = too_small_reason(min_side, min_side)
+            if reason is not None:
+                unavailable[name] = UnavailableMetric(name, reason, None)
+                continue
         try:
             built[name] = build_metric(name, options)
         except (WeightsUnavailable, DetectorRefusedError) as exc:
             weight = {"lpips": f"lpips-{(options or MetricOptions()).lpips_net}", "fvd": "i3d-torchscript"}[name]
             unavailable[name] = UnavailableMetric(name, str(exc), get_spec(weight).fetch_command)
+        except MetricUnavailableError as exc:
+            unavailable[name] = UnavailableMetric(name, str(exc), None)
     return built, unavailable
 
 

@@ -3,17 +3,20 @@
 For each pair of consecutive frames, the mean absolute difference between ``cand[t+1] - cand[t]`` and
 ``ref[t+1] - ref[t]`` over pixels and RGB channels, in [0, 1] units; per clip = mean over its T-1 pairs,
 dataset = mean over clips; lower is better. A static per-frame error (e.g. a constant colour shift) scores
-0 here while flicker scores high, so it complements PSNR/SSIM, which cannot see flicker.
+0 here while flicker scores high, so it complements PSNR/SSIM, which cannot see flicker. This is evalkit's
+flicker measure: it is the mean change of the error ``c - r`` between frames, so it is comparable across
+decoders scored on the same clips (a static clip whose frames alternate by ``a`` levels scores ``a/255``).
+Its per-pair values are the ``tdiff`` curve of ``results.json``'s ``per_frame``; the generation check's
+flicker curves (:mod:`evalkit.generation.flicker`) are the raw change ``|x[t+1] - x[t]|`` without a reference.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import torch
 
-from evalkit.metrics.base import FrameAveragedMetric, check_clip_pair
+from evalkit.metrics.base import FrameAveragedMetric
 
 
 def temporal_diff_error(reference: torch.Tensor, candidate: torch.Tensor) -> torch.Tensor:
@@ -36,26 +39,21 @@ class TemporalDiffError(FrameAveragedMetric):
     def _frame_values(self, reference: torch.Tensor, candidate: torch.Tensor) -> dict[str, torch.Tensor]:
         return {"score": temporal_diff_error(reference, candidate)}
 
-    @torch.no_grad()
-    def update(self, reference: torch.Tensor, candidate: torch.Tensor, clip_ids: Sequence[str]) -> None:
-        """Score a batch of paired uint8 clips ``(B, T, H, W, 3)`` with T >= 2, one clip at a time."""
-        ids = check_clip_pair(reference, candidate, clip_ids)
-        if reference.shape[1] < 2:
-            raise ValueError(f"tdiff needs clips of at least 2 frames, got {reference.shape[1]}")
-        self._check_new(ids)
-        scores = [
-            self._frame_values(self._unit_frames(ref[None]), self._unit_frames(cand[None]))["score"]
-            for ref, cand in zip(reference, candidate, strict=True)
-        ]
-        self._store(ids, {"score": torch.stack(scores)})
-
-    def score_comparisons(
-        self, clips: dict[str, torch.Tensor], comparisons: dict[str, tuple[str, str]], clip_ids: Sequence[str]
-    ) -> dict[str, dict[str, float]]:
-        """One fresh ``update`` per comparison: differences between frames need whole clips, not frame chunks."""
-        scores = {}
-        for comparison, (reference, candidate) in comparisons.items():
-            scorer = self.fresh()
-            scorer.update(clips[reference], clips[candidate], clip_ids)
-            scores[comparison] = scorer.per_clip()
-        return scores
+    def _per_frame(
+        self, clips: dict[str, torch.Tensor], comparisons: dict[str, tuple[str, str]]
+    ) -> dict[str, dict[str, torch.Tensor]]:
+        """``{comparison: {"score": (B, T-1)}}``, clip by clip: differences between frames need whole clips."""
+        num_frames = next(iter(clips.values())).shape[1]
+        if num_frames < 2:
+            raise ValueError(f"tdiff needs clips of at least 2 frames, got {num_frames}")
+        return {
+            comparison: {
+                "score": torch.stack(
+                    [
+                        self._frame_values(self._unit_frames(ref[None]), self._unit_frames(cand[None]))["score"]
+                        for ref, cand in zip(clips[reference], clips[candidate], strict=True)
+                    ]
+                )
+            }
+            for comparison, (reference, candidate) in comparisons.items()
+        }

@@ -22,7 +22,8 @@ from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
 from evalkit.errors import InputError, UnreadableFileError, read_text_file
 from evalkit.profile.options import ONNX_CHOICES
 
-DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
+DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd", "vmaf", "tdiff")
+"""``msssim`` is opt-in (``--metrics ...,msssim``): on 2 CPU cores it cost more than the rest of the default run."""
 DEVICES = ("auto", "cpu", "cuda")
 DTYPES = ("float32", "bfloat16", "float16")
 INITS = ("pretrained", "random")

@@ -63,6 +63,7 @@ class _Live:
     student: torch.Tensor | None = None
     cached: TeacherEntry | None = None
     values: dict[str, float] = field(default_factory=dict)
+    frame_values: dict[str, list[float]] = field(default_factory=dict)
     features: dict[str, torch.Tensor] = field(default_factory=dict)
 
 
@@ -146,6 +147,7 @@ class BatchEvaluator:
             records[clip.clip.clip_id] = {
                 **self._record(clip.clip, "ok"),
                 "values": clip.values,
+                "frame_values": clip.frame_values,
                 "teacher_cache": "hit" if clip.cached is not None else "miss",
             }
         for item in batch:
@@ -306,11 +308,17 @@ class BatchEvaluator:
             comparisons.update({key: reusable[key] for key, values in cached.items() if None in values})
             if comparisons.keys() & FLOOR_OF_COMPARISON.keys() and not FLOOR_OF_COMPARISON.keys() <= clips.keys():
                 clips.update(self.floors.reconstruct(clips["ground_truth"]))
-            scores = metric.score_comparisons(clips, comparisons, ids)
+            scores, frames = metric.score_comparisons_by_frame(clips, comparisons, ids)
             for row, clip in enumerate(group):
+                clip_id = clip.clip.clip_id
                 for comparison, column in columns.items():
-                    value = cached[comparison][row] if comparison in cached else None
-                    clip.values[column] = value if value is not None else scores[comparison][clip.clip.clip_id]
+                    hit = cached[comparison][row] if comparison in cached else None
+                    value, per_frame = (
+                        hit if hit is not None else (scores[comparison][clip_id], frames[comparison][clip_id])
+                    )
+                    clip.values[column] = value
+                    if comparison not in FLOOR_OF_COMPARISON:  # curves over frame index are drawn for decoders only
+                        clip.frame_values[column] = per_frame
         for name, three_way in self.pooled.items():
             self._score_pooled(name, three_way, group, clips["ground_truth"], clips["teacher"], clips.get("student"))
 
@@ -321,14 +329,16 @@ class BatchEvaluator:
         columns.update({comparison: floor_column(metric, floor) for comparison, floor in FLOOR_OF_COMPARISON.items()})
         return columns
 
-    def _cached(self, clip: _Live, name: str, metric: Any, comparison: str) -> float | None:
-        """The cached value of a teacher or floor comparison, if scored with the same metric variant (and floor)."""
+    def _cached(self, clip: _Live, name: str, metric: Any, comparison: str) -> tuple[float, list[float] | None] | None:
+        """The cached (value, per-frame scores) of a teacher or floor comparison, if scored with the same metric
+        variant (and floor); floors keep no per-frame scores."""
         if clip.cached is None:
             return None
         if comparison == "teacher":
-            return clip.cached.metric_value(name, metric.variant)
+            return clip.cached.metric_scores(name, metric.variant)
         floor = FLOOR_OF_COMPARISON[comparison]
-        return clip.cached.metric_value(floor_column(name, floor), self._floor_variant(metric, floor))
+        value = clip.cached.metric_value(floor_column(name, floor), self._floor_variant(metric, floor))
+        return None if value is None else (value, None)
 
     def _floor_variant(self, metric: Any, floor: str) -> dict[str, Any]:
         return {**metric.variant, "floor": self.floor_params[floor]}
@@ -358,7 +368,11 @@ class BatchEvaluator:
 
     def _entry(self, clip: _Live) -> TeacherEntry:
         metrics = {
-            name: {"variant": metric.variant, "value": clip.values[per_clip_column(name, "teacher")]}
+            name: {
+                "variant": metric.variant,
+                "value": clip.values[per_clip_column(name, "teacher")],
+                "frames": clip.frame_values[per_clip_column(name, "teacher")],
+            }
             for name, metric in self.per_clip_metrics.items()
         }
         metrics.update(

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.data import ClipManifest
-from evalkit.metrics import UnavailableMetric
+from evalkit.metrics import METRICS, UnavailableMetric
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
 from evalkit.pipeline.config import RunConfig
@@ -21,6 +21,7 @@ from evalkit.pipeline.metric_entries import per_clip_entry, pooled_entry, unavai
 from evalkit.report.run_report import render_run_report
 from evalkit.results.atomic import atomic_path
 from evalkit.results.floors import floor_results
+from evalkit.results.frame_curves import frame_curves
 from evalkit.results.io import write_per_clip, write_results
 from evalkit.results.provenance import provenance
 from evalkit.results.schema import (
@@ -165,6 +166,11 @@ def write_run(
         "cache": cache,
         "files": {"per_clip": None, "manifest": MANIFEST_FILE, "report": REPORT_FILE},
         "profile": profile,
+        "per_frame": frame_curves(
+            records.values(),
+            {name: METRICS.get(name).higher_is_better for name in per_clip_metrics},
+            period=pair.spec.temporal_compression,
+        ),
     }
     run_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(run_dir / MANIFEST_FILE) as tmp:

@@ -133,7 +133,7 @@ def run(config: RunConfig) -> RunResult:
         fvd_variant=config.fvd_variant,
         fvd_detector=config.fvd_detector,
     )
-    built, unavailable = build_metrics(list(config.metrics), metric_options)
+    built, unavailable = build_metrics(list(config.metrics), metric_options, min_side=config.resolution)
     set_aside_for_clip_count(built, unavailable, len(manifest.clips))
     per_clip_metrics = {name: metric for name, metric in built.items() if METRICS.get(name).per_clip}
     pooled_templates = {name: metric for name, metric in built.items() if not METRICS.get(name).per_clip}

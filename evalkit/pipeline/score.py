@@ -153,7 +153,7 @@ def score_videos(
     pairs = pair_videos(reference, reconstruction)
     for missing in pairs.unmatched:
         logger.warning("%s: %s", missing["clip_id"], missing["reason"])
-    built, unavailable = build_metrics(list(metrics), options)
+    built, unavailable = build_metrics(list(metrics), options, min_side=protocol.resolution)
     set_aside_for_clip_count(built, unavailable, len(pairs.pairs))
     per_clip_names = [name for name in built if METRICS.get(name).per_clip]
     rows = []

@@ -61,6 +61,13 @@ class TeacherEntry:
             return None
         return float(cached["value"])
 
+    def metric_scores(self, name: str, variant: dict[str, Any]) -> tuple[float, list[float]] | None:
+        """The cached teacher score of metric ``name`` and its per-frame scores, if computed with ``variant``
+        (None for entries cached before per-frame scores were kept)."""
+        value = self.metric_value(name, variant)
+        frames = self.metrics.get(name, {}).get("frames")
+        return None if value is None or frames is None else (value, [float(score) for score in frames])
+
     def metric_features(self, name: str, variant: dict[str, Any]) -> torch.Tensor | None:
         """Cached ``(2, D)`` detector features of metric ``name`` if computed with the same ``variant``."""
         cached = self.metrics.get(name)

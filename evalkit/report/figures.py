@@ -91,4 +91,30 @@ def metric_by_resolution_chart(series: dict[str, list[tuple[int, float]]], metri
     ax.legend(frameon=False, fontsize=8)
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
+
+
+def frame_curves_chart(panels: Sequence[tuple[str, dict[str, list[float]]]]) -> str:
+    """One row per metric: teacher and student against ground truth by frame index (left) and the gap (right),
+    as an SVG data URI. ``panels`` holds (axis label, {"teacher": [...], "student": [...], "gap": [...]})."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(7.2, 2.4 * len(panels)))
+    axes = fig.subplots(len(panels), 2, squeeze=False)
+    colors = {"teacher": "#5b6673", "student": "#1f5fa8", "gap": "#b3261e"}
+    for (label, curves), (values_ax, gap_ax) in zip(panels, axes, strict=True):
+        for name in ("teacher", "student"):
+            if name in curves:
+                values_ax.plot(range(len(curves[name])), curves[name], marker=".", color=colors[name], label=name)
+        values_ax.set_ylabel(label, parse_math=False)
+        values_ax.legend(fontsize=8)
+        if "gap" in curves:
+            gap_ax.plot(range(len(curves["gap"])), curves["gap"], marker=".", color=colors["gap"])
+            gap_ax.axhline(0, color="#999999", linewidth=0.8)
+        gap_ax.set_ylabel(f"{label}: student loss", parse_math=False)
+        for ax in (values_ax, gap_ax):
+            ax.set_xlabel("frame index (0 = first)")
+            ax.grid(True, alpha=0.3)
+            for spine in ("top", "right"):
+                ax.spines[spine].set_visible(False)
+    fig.tight_layout()
     return figure_to_data_uri(fig)

@@ -41,6 +41,9 @@ METRIC_COLUMNS: tuple[tuple[str, str], ...] = (  # (metric, comparison) shown fo
     ("ssim", "student"),
     ("lpips", "student"),
     ("fvd", "student"),
+    ("msssim", "student"),
+    ("vmaf", "student"),
+    ("tdiff", "student"),
     ("psnr", "student_vs_teacher"),
 )
 
@@ -178,7 +181,7 @@ def _columns(boards_runs: Sequence[RunFiles]) -> list[dict[str, Any]]:
             {
                 "key": f"{name}.{comparison}",
                 "title": f"{metric['label']}{suffix} {arrow}",
-                "digits": 4 if comparison == "retention" or name in ("ssim", "lpips") else 2,
+                "digits": 4 if comparison == "retention" or name in ("ssim", "lpips", "msssim", "tdiff") else 2,
                 "higher_is_better": higher,
             }
         )

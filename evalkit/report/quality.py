@@ -13,8 +13,8 @@ from typing import Any
 from evalkit.results.sample_size import comparability_note, extrapolation_lines, metric_caption
 from evalkit.results.schema import COMPARISONS, FLOORS, Estimate, MetricResult, metric_results
 
-METRIC_ORDER: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
-DIGITS: dict[str, int] = {"psnr": 2, "ssim": 4, "lpips": 4, "fvd": 2}
+METRIC_ORDER: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd", "msssim", "vmaf", "tdiff")
+DIGITS: dict[str, int] = {"psnr": 2, "ssim": 4, "lpips": 4, "fvd": 2, "msssim": 4, "vmaf": 2, "tdiff": 4}
 RECONSTRUCTION_TITLES: dict[str, str] = {
     "teacher": "teacher vs GT",
     "student": "student vs GT",
@@ -100,7 +100,7 @@ def is_score_run(results: dict[str, Any]) -> bool:
 
 
 def ordered(metrics: dict[str, MetricResult]) -> list[MetricResult]:
-    """The metrics, PSNR/SSIM/LPIPS/FVD first, then any others by name."""
+    """The metrics in :data:`METRIC_ORDER`, then any others by name."""
     rank = {name: index for index, name in enumerate(METRIC_ORDER)}
     return [metrics[name] for name in sorted(metrics, key=lambda name: (rank.get(name, len(rank)), name))]
 

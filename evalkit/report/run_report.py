@@ -21,6 +21,7 @@ from evalkit.report.clip_views import ClipView, NamedClips, clip_views
 from evalkit.report.cost import CostView, cost_view
 from evalkit.report.environment import render
 from evalkit.report.figures import ChartPoint, quality_speed_chart
+from evalkit.report.frame_curves import per_frame_view
 from evalkit.report.generation import generation_view
 from evalkit.report.header import header_facts, title_and_lead
 from evalkit.report.quality import DIGITS, is_score_run, ordered_metrics, quality_table
@@ -114,6 +115,7 @@ def report_context(run: RunFiles, title: str | None = None, back_href: str | Non
             if has_generation
             else "This run has no metrics."
         ),
+        "per_frame": per_frame_view(results),
         "ci_note": f"{ci.get('level', 0.95):.0%} {ci.get('method')} over clips, {ci.get('resamples')} resamples "
         "(none for FVD, a pooled score)",
         "show_cost": not score,

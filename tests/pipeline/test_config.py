@@ -54,4 +54,4 @@ def test_run_id_follows_settings_that_change_numbers_only():
     assert base.with_overrides(batch_size=4, progress=False, no_cache=True).run_id == base.run_id
     assert base.with_overrides(seed=1).run_id != base.run_id
     assert str(base.with_overrides(out="reports/mine").run_dir) == "reports/mine"
-    assert base.to_dict()["metrics"] == ["psnr", "ssim", "lpips", "fvd"]
+    assert base.to_dict()["metrics"] == ["psnr", "ssim", "lpips", "fvd", "vmaf", "tdiff"]

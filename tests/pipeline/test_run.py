@@ -146,6 +146,7 @@ def test_warm_cache_skips_teacher_with_identical_numbers(tiny_config, tmp_path, 
             == cold.results["metrics"]["fvd"]["values"][comparison]
         )
     pd.testing.assert_series_equal(values(cold.run_dir)["psnr.teacher"], values(warm_new.run_dir)["psnr.teacher"])
+    assert warm_same.results["per_frame"] == cold.results["per_frame"]  # teacher frame scores from the cache
     assert not np.allclose(values(cold.run_dir)["psnr.student"], values(warm_new.run_dir)["psnr.student"])
     for cold_sample, warm_sample in zip(read_samples(cold.run_dir), read_samples(warm_new.run_dir), strict=True):
         assert cold_sample.clip_id == warm_sample.clip_id  # warm samples come from the cached frames

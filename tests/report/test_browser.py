@@ -65,6 +65,20 @@ def test_report_table_is_visible_and_sorts(report_page, size):
     assert [key["id"] for key in table["second_click"]] == psnr + ssim
 
 
+def test_per_frame_chart_and_table_show_without_errors(report_page):
+    result, console = self_test(CHROMIUM, report_page, "#per-frame-table", 2, *DESKTOP)
+    assert result["errors"] == []
+    assert console == []
+    table = result["table"]
+    assert table["visible"]
+    assert table["header"] == "worst frame index"
+    indices = _numbers(table["before"])
+    assert len(indices) == 6  # PSNR and SSIM: teacher, student and the gap
+    assert all(0 <= index < 9 for index in indices)  # 9-frame clips
+    assert _numbers(table["first_click"]) == sorted(indices)
+    assert 'id="per-frame-chart"><img src="data:image/svg+xml;base64,' in report_page.read_text()
+
+
 def test_leaderboard_table_is_visible_and_sorts(leaderboard_page):
     result, console = self_test(CHROMIUM, leaderboard_page, "table.leaderboard", 1, *DESKTOP)
     assert result["errors"] == []
