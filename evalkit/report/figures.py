@@ -91,6 +91,7 @@ def metric_by_resolution_chart(series: dict[str, list[tuple[int, float]]], metri
     ax.legend(frameon=False, fontsize=8)
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
+    return figure_to_data_uri(fig)
 
 
 def frame_curves_chart(panels: Sequence[tuple[str, dict[str, list[float]]]]) -> str:
