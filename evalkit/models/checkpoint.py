@@ -16,7 +16,7 @@ shape mismatch raises :class:`CheckpointMismatchError`; nothing loads with ``str
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -132,13 +132,23 @@ def check_keys(state: Mapping[str, torch.Tensor], module: nn.Module, source: str
         )
 
 
-def load_decoder_checkpoint(module: nn.Module, weights: ResolvedFile) -> CheckpointReport:
-    """Load ``weights`` into ``module`` strictly (see the module docstring for accepted layouts)."""
+def load_decoder_checkpoint(
+    module: nn.Module,
+    weights: ResolvedFile,
+    adapt: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]] | None = None,
+) -> CheckpointReport:
+    """Load ``weights`` into ``module`` strictly (see the module docstring for accepted layouts).
+
+    ``adapt`` rewrites the state dict after prefix stripping and before the strict checks (a decoder family's own
+    documented layout rule, e.g. TAEHV's TGrow rows).
+    """
     obj, fmt = read_checkpoint(weights.path)
     state, wrapper = _unwrap(obj, weights.path)
     state, stripped, dropped = _strip_prefixes(state, set(module.state_dict()))
     if dropped:
         logger.info("%s: kept the %s* keys, dropped %d others", weights.path, "".join(stripped), dropped)
+    if adapt is not None:
+        state = adapt(state)
     check_keys(state, module, str(weights.path))
     module.load_state_dict(state, strict=True)
     return CheckpointReport(
