@@ -6,8 +6,9 @@ Accepted layouts, tried in this order:
 2. a dict wrapping one, found under the first present key of ``ema_state_dict`` > ``ema`` > ``state_dict`` >
    ``model`` (EMA weights win because they are what is evaluated); wrappers may nest;
 3. then, if no key matches the decoder yet, the prefixes ``module.`` (DDP) and ``decoder.`` (a whole
-   ``AutoencoderKLTurboVAED`` state dict, or a released TAEHV file) are stripped in that order. Keys outside the stripped prefix (the whole
-   model's ``latents_mean``/``latents_std`` buffers and distillation heads) are dropped and counted in the report.
+   ``AutoencoderKLTurboVAED`` state dict, or a released TAEHV file) are stripped in that order. Keys outside the
+   stripped prefix (the whole model's ``latents_mean``/``latents_std`` buffers and distillation heads, a TAEHV
+   file's ``encoder.*``) are dropped and counted in the report.
 
 Files: ``.safetensors`` via safetensors; anything else via ``torch.load(weights_only=True)``. Any remaining key or
 shape mismatch raises :class:`CheckpointMismatchError`; nothing loads with ``strict=False``.

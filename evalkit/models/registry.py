@@ -1,4 +1,4 @@
-"""The decoder registry: named teacher VAEs and Turbo-VAED students bound to them, and ``build_pair``.
+"""The decoder registry: named teacher VAEs and the students bound to them (Turbo-VAED, TAEHV), and ``build_pair``.
 
 A new name registers a :class:`DecoderSpec` in ``DECODERS`` (its ``teacher`` a key of ``TEACHER_FAMILIES``,
 which is open too). The demo pair shipped in the package (:mod:`evalkit.models.demo`) is registered on import, so
@@ -107,6 +107,7 @@ def _register_taehv(pairing: TaehvPairing) -> None:
 
 for _pairing in TAEHV_PAIRINGS.values():
     _register_taehv(_pairing)
+
 DECODERS.register(
     "turbo-dc",
     obj=DecoderSpec(
