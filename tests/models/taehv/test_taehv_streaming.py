@@ -14,7 +14,7 @@ import sys
 import pytest
 import torch
 
-from evalkit.models.taehv import TaehvConfig, TaehvDecoder
+from evalkit.models.taehv import TaehvDecoder
 from tests.models.taehv.taehv_golden import CASES, golden_decoder, golden_tensors
 
 TOLERANCE = 1e-5
@@ -65,13 +65,6 @@ def test_the_first_frame_streams_before_later_latents_are_read():
         first = next(decoder.stream(latent))
         assert torch.equal(next(decoder.stream(changed)), first)
         assert not torch.equal(decoder(changed)[:, 1:], decoder(latent)[:, 1:])
-
-
-@pytest.mark.parametrize(("latent_frames", "expected"), [(4, 16), (5, 17), (1, 1)])
-def test_cogvideox_keeps_every_frame_for_an_even_latent_count(latent_frames, expected):
-    config = TaehvConfig(cogvideox=True)
-    assert config.output_frames(latent_frames) == expected
-    assert TaehvConfig().output_frames(latent_frames) == 4 * latent_frames - 3
 
 
 MEASURE = """
