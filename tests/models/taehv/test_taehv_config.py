@@ -1,8 +1,9 @@
 """TAEHV presets chosen by the released file's name, and the frame rules of the decoder configs."""
 
 import pytest
+import torch
 
-from evalkit.models.taehv import TaehvConfig, preset_for_file
+from evalkit.models.taehv import TaehvConfig, TaehvDecoder, preset_for_file
 
 
 @pytest.mark.parametrize(("latent_frames", "expected"), [(4, 16), (5, 17), (1, 1)])
@@ -37,3 +38,12 @@ def test_dict_form_round_trips_and_refuses_unknown_keys():
         TaehvConfig.from_dict({"widths": [1]})
     with pytest.raises(ValueError, match=r"^TAEHV variant must be one of base, super; got 'wide'$"):
         TaehvConfig(variant="wide")
+
+
+@pytest.mark.parametrize("variant", ["base", "super"])
+def test_disabled_upscale_stages_give_the_sizes_the_config_states(variant):
+    config = TaehvConfig(variant=variant, space_upscale=(True, False, True), time_upscale=(False, False, True))
+    with torch.inference_mode():
+        video = TaehvDecoder(config).eval()(torch.randn(1, 3, 16, 2, 3))
+    assert (config.space_factor, config.output_frames(3)) == (4, 5)
+    assert video.shape == (1, 5, 3, 8, 12)
