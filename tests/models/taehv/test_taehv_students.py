@@ -8,7 +8,7 @@ import torch
 
 from evalkit.cli import main
 from evalkit.models import registry
-from evalkit.models.registry import DECODERS, build_pair, denormalize_pipeline_latents, describe
+from evalkit.models.registry import DECODERS, build_pair, build_student, denormalize_pipeline_latents, describe
 from evalkit.models.teachers import TEACHER_FAMILIES
 from tests.models.taehv.taehv_golden import MANIFEST
 
@@ -87,6 +87,20 @@ def test_cog_student_gets_the_cogvideox_1_5_pipeline_latents_times_one_over_0_7(
     torch.testing.assert_close(given, pipeline_latents / COGVIDEOX_1_5_SCALING_FACTOR)
     torch.testing.assert_close(denormalize_pipeline_latents("taehv-cog", pipeline_latents, pair.teacher), given)
     assert "1/0.7" in pair.info["student"]["latents"]
+
+
+@pytest.mark.parametrize(
+    ("name", "shift", "scale"),
+    [
+        ("taehv-hunyuan", 0.0, HUNYUAN_SCALING_FACTOR),
+        ("taehv-wan", WAN_FIRST_MEAN_STD[0], 1 / WAN_FIRST_MEAN_STD[1]),
+        ("taehv-cog", 0.0, 1.0),
+    ],
+)
+def test_a_student_built_alone_uses_the_released_teacher_config(name, shift, scale):
+    student, _ = build_student(DECODERS.get(name), init="random")
+    assert student.decoder.shift.flatten()[0].item() == pytest.approx(shift)
+    assert student.decoder.scale.flatten()[0].item() == pytest.approx(scale)
 
 
 @pytest.mark.parametrize(("bias", "pixel"), [(0.25, -0.5), (1.5, 1.0), (-0.5, -1.0)])
