@@ -18,7 +18,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``decoders`` subcommand."""
     parser = subparsers.add_parser(
         "decoders",
-        help="list teacher VAEs and Turbo-VAED students with sizes and weight status",
+        help="list teacher VAEs and their students (Turbo-VAED, TAEHV) with sizes and weight status",
         description="List every registered decoder: parameters, compression, frame rule, weight files.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -29,7 +29,7 @@ def student_decoder_name(config: DistillConfig) -> str:
     teacher_key = DECODERS.get(config.teacher).teacher
     for name in DECODERS.names():
         spec = DECODERS.get(name)
-        if spec.teacher == teacher_key and spec.student_preset is not None:
+        if spec.teacher == teacher_key and spec.student_preset is not None and spec.student_kind == "turbo-vaed":
             return name
     raise ValueError(
         f"no registered student decoder uses the teacher of {config.teacher!r}; pass --eval-decoder NAME "

@@ -6,8 +6,9 @@ Accepted layouts, tried in this order:
 2. a dict wrapping one, found under the first present key of ``ema_state_dict`` > ``ema`` > ``state_dict`` >
    ``model`` (EMA weights win because they are what is evaluated); wrappers may nest;
 3. then, if no key matches the decoder yet, the prefixes ``module.`` (DDP) and ``decoder.`` (a whole
-   ``AutoencoderKLTurboVAED`` state dict) are stripped in that order. Keys outside the stripped prefix (the whole
-   model's ``latents_mean``/``latents_std`` buffers and distillation heads) are dropped and counted in the report.
+   ``AutoencoderKLTurboVAED`` state dict, or a released TAEHV file) are stripped in that order. Keys outside the
+   stripped prefix (the whole model's ``latents_mean``/``latents_std`` buffers and distillation heads, a TAEHV
+   file's ``encoder.*``) are dropped and counted in the report.
 
 Files: ``.safetensors`` via safetensors; anything else via ``torch.load(weights_only=True)``. Any remaining key or
 shape mismatch raises :class:`CheckpointMismatchError`; nothing loads with ``strict=False``.
@@ -18,7 +19,7 @@ from __future__ import annotations
 import logging
 import pickle
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -188,13 +189,23 @@ def check_keys(state: Mapping[str, torch.Tensor], module: nn.Module, source: str
         )
 
 
-def load_decoder_checkpoint(module: nn.Module, weights: ResolvedFile) -> CheckpointReport:
-    """Load ``weights`` into ``module`` strictly (see the module docstring for accepted layouts)."""
+def load_decoder_checkpoint(
+    module: nn.Module,
+    weights: ResolvedFile,
+    adapt: Callable[[dict[str, torch.Tensor]], dict[str, torch.Tensor]] | None = None,
+) -> CheckpointReport:
+    """Load ``weights`` into ``module`` strictly (see the module docstring for accepted layouts).
+
+    ``adapt`` rewrites the state dict after prefix stripping and before the strict checks (a decoder family's own
+    documented layout rule, e.g. TAEHV's TGrow rows).
+    """
     obj, fmt = read_checkpoint(weights.path)
     state, wrapper = _unwrap(obj, weights.path)
     state, stripped, dropped = _strip_prefixes(state, set(module.state_dict()))
     if dropped:
         logger.info("%s: kept the %s* keys, dropped %d others", weights.path, "".join(stripped), dropped)
+    if adapt is not None:
+        state = adapt(state)
     check_keys(state, module, str(weights.path))
     module.load_state_dict(state, strict=True)
     return CheckpointReport(

@@ -74,7 +74,10 @@ RECONSTRUCTION_LATENTS = (
 
 @dataclass(frozen=True)
 class DecoderSpec:
-    """A named decoder: its teacher VAE family and, for students, the Turbo-VAED preset that replaces its decoder.
+    """A named decoder: its teacher VAE family and, for students, the preset that replaces its decoder.
+
+    ``student_kind`` says which decoder family the student preset names: ``"turbo-vaed"`` (an official Turbo-VAED
+    preset) or ``"taehv"`` (a released TAEHV file stem, :mod:`evalkit.models.taehv.pairings`).
 
     Compression, latent channels and the frame rule are the values of the released checkpoints; a built
     teacher derives its own from its config (tiny test configs may differ). ``student_config_file`` holds the
@@ -95,11 +98,14 @@ class DecoderSpec:
     reconstruction_latents: str = RECONSTRUCTION_LATENTS
     student_config_file: str | None = None
     demo_note: str | None = None
+    student_kind: str = "turbo-vaed"
 
     @property
     def student_weights(self) -> str | None:
-        """Name of the student checkpoint in the weights catalog."""
-        return f"turbo-vaed-{self.student_preset}" if self.student_preset else None
+        """Name of the student checkpoint in the weights catalog (a TAEHV student's is its released file's stem)."""
+        if self.student_preset is None:
+            return None
+        return self.student_preset if self.student_kind == "taehv" else f"turbo-vaed-{self.student_preset}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready description (frame rule as text)."""

@@ -1,4 +1,4 @@
-"""The decoder registry: named teacher VAEs and Turbo-VAED students bound to them, and ``build_pair``.
+"""The decoder registry: named teacher VAEs and the students bound to them (Turbo-VAED, TAEHV), and ``build_pair``.
 
 A new name registers a :class:`DecoderSpec` in ``DECODERS`` (its ``teacher`` a key of ``TEACHER_FAMILIES``,
 which is open too). The demo pair shipped in the package (:mod:`evalkit.models.demo`) is registered on import, so
@@ -7,17 +7,21 @@ which is open too). The demo pair shipped in the package (:mod:`evalkit.models.d
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import os
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from evalkit.models import demo
 from evalkit.models.checkpoint import load_decoder_checkpoint
 from evalkit.models.interfaces import DecoderPair, DecoderSpec, FrameRule, PipelineLatents, StudentDecoder
+from evalkit.models.taehv.pairings import PAIRINGS as TAEHV_PAIRINGS
+from evalkit.models.taehv.pairings import TaehvPairing
 from evalkit.models.teachers import (
     POSTERIORS,
     TEACHER_FAMILIES,
@@ -28,6 +32,10 @@ from evalkit.models.teachers import (
 from evalkit.models.teachers import denormalize_pipeline_latents as _denormalize
 from evalkit.registry import Registry
 from evalkit.weights import ResolvedFile, WeightsUnavailable, get_spec, locate, resolve
+
+if TYPE_CHECKING:
+    from evalkit.models.taehv import TaehvConfig
+    from evalkit.models.taehv.student import TaehvStudent
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +87,27 @@ _register_teacher("ltx", "turbo-ltx", "ltx")
 _register_teacher("hunyuan", "turbo-hunyuan", "hunyuan")
 _register_teacher("cogvideox", "turbo-cog", "cog")
 _register_teacher("wan", None, None)
+
+
+def _register_taehv(pairing: TaehvPairing) -> None:
+    """A TAEHV student keeps its teacher's nominal compression and frame rule (T latents -> 4T - 3 frames match)."""
+    teacher = DECODERS.get(pairing.teacher)
+    label = TEACHER_FAMILIES.get(pairing.teacher).label
+    DECODERS.register(
+        pairing.name,
+        obj=dataclasses.replace(
+            teacher,
+            name=pairing.name,
+            description=f"TAEHV {pairing.preset}.pth decoder on {label} VAE latents, handed {pairing.latents}",
+            student_preset=pairing.preset,
+            student_kind="taehv",
+        ),
+    )
+
+
+for _pairing in TAEHV_PAIRINGS.values():
+    _register_taehv(_pairing)
+
 DECODERS.register(
     "turbo-dc",
     obj=DecoderSpec(
@@ -141,22 +170,48 @@ def build_student(
     device: str | torch.device = "cpu",
     dtype: torch.dtype = torch.float32,
     seed: int = 0,
+    teacher_vae_config: Any = None,
 ) -> tuple[StudentDecoder, dict[str, Any] | None]:
-    """The Turbo-VAED decoder of ``spec`` (its config + ``config`` overrides) and the record of its checkpoint."""
+    """The student decoder of ``spec`` (its config + ``config`` overrides) and the record of its checkpoint.
+
+    A TAEHV student maps raw teacher latents with ``teacher_vae_config`` (the built teacher's diffusers config;
+    None: the released one) and loads its file with the TGrow row rule.
+    """
+    from evalkit.models.taehv import adapt_released_state
     from evalkit.models.turbo_vaed import TurboVAEDDecoder
 
-    cfg = {**student_config(spec), **(config or {})}
     if init == "random" and weights is not None:
         raise ValueError(f"student weights {weights} were given with init='random'; drop one of them")
     resolved = _resolve_student(spec, weights) if init == "pretrained" else None
+    adapt = None
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        decoder = TurboVAEDDecoder.from_config(cfg)
+        if spec.student_kind == "taehv":
+            decoder = _build_taehv(spec, config, teacher_vae_config)
+            loaded, adapt = decoder.decoder, partial(adapt_released_state, decoder.decoder)
+        else:
+            decoder = loaded = TurboVAEDDecoder.from_config({**student_config(spec), **(config or {})})
     record = None
     if resolved is not None:
-        report = load_decoder_checkpoint(decoder, resolved)
+        report = load_decoder_checkpoint(loaded, resolved, adapt=adapt)
         record = {**resolved.to_dict(), **report.to_dict()}
     return StudentDecoder(decoder.to(device=device, dtype=dtype).eval()), record
+
+
+def _taehv_config(spec: DecoderSpec, overrides: dict[str, Any] | None) -> TaehvConfig:
+    from evalkit.models.taehv import PRESETS, TaehvConfig
+
+    return TaehvConfig.from_dict({**PRESETS[spec.student_preset].to_dict(), **(overrides or {})})
+
+
+def _build_taehv(spec: DecoderSpec, overrides: dict[str, Any] | None, vae_config: Any) -> TaehvStudent:
+    from evalkit.models.taehv.student import build_taehv_student
+
+    pairing = TAEHV_PAIRINGS[spec.student_preset]
+    family = TEACHER_FAMILIES.get(spec.teacher)
+    return build_taehv_student(
+        _taehv_config(spec, overrides), family, vae_config=vae_config, extra_scale=pairing.extra_scale
+    )
 
 
 def _build_teacher(
@@ -227,9 +282,18 @@ def build_pair(
         }
     if spec.student_preset is not None:
         student, info["student_weights"] = build_student(
-            spec, weights=student_weights, init=init, config=student_config, device=device, dtype=dtype, seed=seed
+            spec,
+            weights=student_weights,
+            init=init,
+            config=student_config,
+            device=device,
+            dtype=dtype,
+            seed=seed,
+            teacher_vae_config=teacher.vae.config if teacher is not None else None,
         )
         info["student"] = {"preset": spec.student_preset, "class": type(student.decoder).__name__}
+        if spec.student_kind == "taehv":
+            info["student"]["latents"] = TAEHV_PAIRINGS[spec.student_preset].latents
         _check_latent_channels(spec, teacher, student)
     info["frame_rule"] = str(teacher.frame_rule if teacher else spec.frame_rule)
     return DecoderPair(
@@ -240,7 +304,7 @@ def build_pair(
 def _check_latent_channels(spec: DecoderSpec, teacher: TeacherVAE | None, student: StudentDecoder) -> None:
     if teacher is None:
         return
-    expected = student.decoder.conv_in.conv.in_channels
+    expected = getattr(student.decoder, "latent_channels", None) or student.decoder.conv_in.conv.in_channels
     if expected != teacher.latent_channels:
         raise ValueError(
             f"{spec.name}: the student decoder takes {expected} latent channels but the teacher makes "
@@ -266,11 +330,15 @@ def _weight_status(weight_name: str | None) -> str | None:
 
 
 def count_student_parameters(spec: DecoderSpec) -> int:
-    """Parameter count of ``spec``'s Turbo-VAED student, built on the meta device."""
+    """Parameter count of ``spec``'s student decoder, built on the meta device."""
+    from evalkit.models.taehv import TaehvDecoder
     from evalkit.models.turbo_vaed import TurboVAEDDecoder
 
     with torch.device("meta"):
-        decoder = TurboVAEDDecoder.from_config(student_config(spec))
+        if spec.student_kind == "taehv":
+            decoder = TaehvDecoder(_taehv_config(spec, None))
+        else:
+            decoder = TurboVAEDDecoder.from_config(student_config(spec))
     return sum(p.numel() for p in decoder.parameters())
 
 

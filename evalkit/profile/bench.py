@@ -150,10 +150,15 @@ def parameter_report(pair: DecoderPair) -> dict[str, dict[str, Any]]:
                 source=STUDENT_DECODER_SOURCE if published is not None else None,
             ),
             "full_model": check_parameter_count(
-                count_parameters(decoder) + student_head_parameters(decoder.config), None, what="student model"
+                count_parameters(decoder) + _head_parameters(pair), None, what="student model"
             ),
         }
     return report
+
+
+def _head_parameters(pair: DecoderPair) -> int:
+    """Distillation-head parameters of a Turbo-VAED student; a TAEHV student has none."""
+    return student_head_parameters(pair.student.decoder.config) if pair.spec.student_kind == "turbo-vaed" else 0
 
 
 def student_head_parameters(config: Any) -> int:

@@ -156,6 +156,17 @@ _student("ltx", "ltx")
 _student("hunyuan", "hunyuan")
 _student("cog", "cog")
 _student("dc", "dc")
+for _stem, _teacher_label in (("taehv", "HunyuanVideo"), ("taew2_1", "Wan 2.1"), ("taecvx", "CogVideoX")):
+    _add(
+        WeightSpec(
+            name=_stem,
+            description=f"TAEHV decoder for {_teacher_label} latents (madebyollin/taehv, sha256 pinned on first fetch)",
+            filename=f"{_stem}.pth",
+            url=f"https://github.com/madebyollin/taehv/raw/main/{_stem}.pth",
+            pin_on_first_fetch=True,
+        ),
+        f"{_stem}.pth",
+    )
 _torchvision("lpips-alex", "alexnet-owt-7be5be79.pth", "torchvision AlexNet backbone for LPIPS 'alex'")
 _torchvision("lpips-vgg", "vgg16-397923af.pth", "torchvision VGG16 backbone for LPIPS 'vgg'")
 _add(
