@@ -118,12 +118,7 @@ def parameter_report(pair: DecoderPair) -> dict[str, dict[str, Any]]:
     the encoder. The student's full model adds its distillation heads. Neither full model has a published
     count, so it is reported unchecked (``matches`` None).
     """
-    from evalkit.profile.published import (
-        STUDENT_DECODER_PARAMS,
-        STUDENT_DECODER_SOURCE,
-        TEACHER_DECODER_PARAMS,
-        TEACHER_DECODER_SOURCE,
-    )
+    from evalkit.profile.published import TEACHER_DECODER_PARAMS, TEACHER_DECODER_SOURCE, published_student_params
 
     report: dict[str, dict[str, Any]] = {}
     if pair.teacher is not None:
@@ -141,13 +136,10 @@ def parameter_report(pair: DecoderPair) -> dict[str, dict[str, Any]]:
         }
     if pair.student is not None:
         decoder = pair.student.decoder
-        published = STUDENT_DECODER_PARAMS.get(pair.spec.student_preset)
+        published, source = published_student_params(pair.spec.student_preset)
         report["student"] = {
             "decoder": check_parameter_count(
-                count_parameters(decoder),
-                published,
-                what=f"{pair.name} student",
-                source=STUDENT_DECODER_SOURCE if published is not None else None,
+                count_parameters(decoder), published, what=f"{pair.name} student", source=source
             ),
             "full_model": check_parameter_count(
                 count_parameters(decoder) + _head_parameters(pair), None, what="student model"

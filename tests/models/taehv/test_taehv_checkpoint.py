@@ -100,7 +100,7 @@ def test_a_file_of_another_preset_is_refused(tmp_path):
 def test_pickled_objects_are_not_unpickled(tmp_path):
     path = tmp_path / "taehv.pth"
     torch.save({"decoder.1.weight": torch.zeros(1), "note": object()}, path)
-    with pytest.raises(ValueError, match=r"cannot be read with torch.load\(weights_only=True\)"):
+    with pytest.raises(ValueError, match=r"holds Python objects other than tensors \(object\), which evalkit never"):
         build_student(DECODERS.get("taehv-hunyuan"), weights=path)
 
 
