@@ -113,12 +113,12 @@ def per_clip_column_values(results_path: str | os.PathLike[str], column: str) ->
     run_dir = run_dir.parent if run_dir.suffix == ".json" else run_dir
     names = f"{run_dir / PER_CLIP_FILE} (or {PER_CLIP_CSV_FILE})"
     fix = "the gate pairs clips from both runs' per-clip tables; restore it beside results.json or re-run that run"
+    if not (run_dir / PER_CLIP_FILE).exists() and not (run_dir / PER_CLIP_CSV_FILE).exists():
+        raise GateInputError(f"{names}: missing; {fix}")
     try:
         table = read_per_clip(run_dir)
-    except ResultsSchemaError:
-        raise GateInputError(f"{names}: missing; {fix}") from None
-    except (OSError, ValueError) as exc:
-        raise GateInputError(f"{names}: cannot be read ({type(exc).__name__}: {exc}); {fix}") from None
+    except ResultsSchemaError as exc:
+        raise GateInputError(f"{names}: cannot be read ({exc}); {fix}") from None
     missing = [key for key in ("clip_id", "status", column) if key not in table.columns]
     if missing:
         raise GateInputError(f"{names}: no column {', '.join(map(repr, missing))}; {fix}")

@@ -131,8 +131,8 @@ def _bytes(path, data: bytes):
     ("damage", "message"),
     [
         (lambda p: p.unlink(), "no such results file; run `evalkit run` first"),
-        (lambda p: _bytes(p, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "not UTF-8 text (byte 0: invalid start byte)"),
-        (lambda p: _bytes(p, '{"run_id": "caf\xe9"}'.encode("latin-1")), "not UTF-8 text (byte 15: invalid"),
+        (lambda p: _bytes(p, b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), "is a binary file, not text"),
+        (lambda p: _bytes(p, '{"run_id": "caf\xe9"}'.encode("latin-1")), "is not UTF-8 text (byte 0xe9 at offset 15)"),
         (lambda p: _bytes(p, p.read_bytes()[: len(p.read_bytes()) // 2]), "not valid JSON"),
         (lambda p: _bytes(p, b"[1, 2]"), "expected a JSON object, got list"),
     ],
@@ -156,9 +156,18 @@ def _set(path, edit):
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda d: d["metrics"]["psnr"]["values"]["student"].update(value="thirty"), "metrics.psnr is malformed"),
-        (lambda d: d["metrics"]["psnr"]["paired"]["drop"].update(n="six"), "metrics.psnr is malformed"),
-        (lambda d: d["metrics"]["psnr"].update(values={"student": "thirty"}), "metrics.psnr is malformed"),
+        (
+            lambda d: d["metrics"]["psnr"]["values"]["student"].update(value="thirty"),
+            "metrics.psnr.values.student.value must be a number or null, got 'thirty'",
+        ),
+        (
+            lambda d: d["metrics"]["psnr"]["paired"]["drop"].update(n="six"),
+            "metrics.psnr.paired.drop.n must be a whole number of clips, got 'six'",
+        ),
+        (
+            lambda d: d["metrics"]["psnr"].update(values={"student": "thirty"}),
+            "metrics.psnr.values.student must be an object, got str",
+        ),
         (lambda d: d.update(metrics=[]), "'metrics' must be dict"),
         (lambda d: d.update(status=3), "'status' must be str"),
     ],
@@ -181,7 +190,7 @@ def _truncate(path):
     ("damage", "message"),
     [
         (lambda run_dir: (run_dir / "per_clip.parquet").unlink(), "missing; the gate pairs clips from both runs'"),
-        (lambda run_dir: _truncate(run_dir / "per_clip.parquet"), "cannot be read (ArrowInvalid"),
+        (lambda run_dir: _truncate(run_dir / "per_clip.parquet"), "cannot be read ("),
         (lambda run_dir: _bytes(run_dir / "per_clip.parquet", b""), "cannot be read ("),
     ],
     ids=["missing", "truncated", "empty-file"],
