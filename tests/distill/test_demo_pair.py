@@ -31,7 +31,7 @@ def test_pins_match_the_shipped_files_and_fit_the_budget():
     files = {demo.TEACHER_WEIGHTS: demo.TEACHER_FILE, demo.STUDENT_WEIGHTS: demo.STUDENT_FILE}
     assert demo.pins() == {name: sha256_file(path) for name, path in files.items()}
     assert PROVENANCE["sha256"] == demo.pins()
-    assert sum(path.stat().st_size for path in demo.PACKAGE_DIR.rglob("*.safetensors")) <= 10 * 1024 * 1024
+    assert sum(path.stat().st_size for path in demo.PACKAGE_DIR.rglob("*.safetensors")) <= 20 * 1024 * 1024
 
 
 def test_register_is_idempotent_and_names_both_models():
@@ -44,7 +44,7 @@ def test_register_is_idempotent_and_names_both_models():
 
 def test_recorded_heldout_numbers_meet_the_acceptance_bar():
     result = PROVENANCE["heldout_evaluation"]
-    assert result["student"]["psnr"] >= 0.9 * result["teacher"]["psnr"]
+    assert result["student"]["psnr"] >= 0.97 * result["teacher"]["psnr"]
     for clip in result["heldout_clips"]:  # e.g. "bikes_233-249": frames 233..249 of bikes
         video, _, span = clip.rpartition("_")
         first, last = (int(x) for x in span.split("-"))

@@ -43,19 +43,19 @@ def test_demo_names_are_registered_by_importing_the_registry():
 
 def test_describe_counts_the_shipped_models_and_finds_their_files():
     row = describe("turbo-demo")
-    assert row["student_params"] == _stored_parameters(demo.STUDENT_FILE) == 481_501
-    # the teacher file also stores the 2 x 32 latents_mean/std buffers
-    assert row["teacher_total_params"] == _stored_parameters(demo.TEACHER_FILE) - 2 * 32 == 1_811_137
-    assert row["teacher_decoder_params"] == 1_288_672
+    assert row["student_params"] == _stored_parameters(demo.STUDENT_FILE) == 464_923
+    # the teacher file also stores the 2 x 16 latents_mean/std buffers
+    assert row["teacher_total_params"] == _stored_parameters(demo.TEACHER_FILE) - 2 * 16 == 4_300_701
+    assert row["teacher_decoder_params"] == 2_301_388
     assert (row["teacher_weights_status"], row["student_weights_status"]) == ("present", "present")
-    assert (row["frame_rule"], row["spatial_compression"], row["latent_channels"]) == ("8k+1", 32, 32)
+    assert (row["frame_rule"], row["spatial_compression"], row["latent_channels"]) == ("4k+1", 8, 16)
 
 
 def test_decoders_table_lists_the_demo_pair_as_present(capsys):
     assert main(["decoders"]) == 0
     rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:] if line}
     assert rows["turbo-demo"] == [
-        "turbo-demo", "AutoencoderKLLTXVideo", "1.3M", "0.5M", "32x32x8", "8k+1", "32", "present", "present"
+        "turbo-demo", "AutoencoderKLLTXVideo", "2.3M", "0.5M", "8x8x4", "4k+1", "16", "present", "present"
     ]  # fmt: skip
     assert rows["demo"][-2:] == ["present", "-"]
 
@@ -69,8 +69,8 @@ def test_turbo_demo_builds_from_the_package_with_recorded_sha256():
     assert pair.info["student_weights"]["sha256"] == pins["turbo-vaed-demo"]
     assert pair.info["teacher_weights"]["source"] == pair.info["student_weights"]["source"] == "package"
     assert pair.info["student_weights"]["dropped_keys"] == 0
-    assert pair.student.decoder.conv_in.conv.in_channels == pair.teacher.latent_channels == 32
-    assert json.loads(demo.STUDENT_CONFIG_FILE.read_text())["latent_channels"] == 32
+    assert pair.student.decoder.conv_in.conv.in_channels == pair.teacher.latent_channels == 16
+    assert json.loads(demo.STUDENT_CONFIG_FILE.read_text())["latent_channels"] == 16
 
 
 def test_a_tampered_copy_of_the_package_is_refused(tmp_path, monkeypatch):

