@@ -75,11 +75,18 @@ def _mean(values: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def _retention_of_means(reference: np.ndarray, candidate: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.mean(candidate, axis=axis) / np.mean(reference, axis=axis)
+    return _ratio(np.mean(candidate, axis=axis), np.mean(reference, axis=axis))
 
 
 def _inverse_retention_of_means(reference: np.ndarray, candidate: np.ndarray, axis: int = -1) -> np.ndarray:
-    return np.mean(reference, axis=axis) / np.mean(candidate, axis=axis)
+    return _ratio(np.mean(reference, axis=axis), np.mean(candidate, axis=axis))
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator``, NaN (no retention) where the denominator is 0 (e.g. VMAF clamped at 0),
+    without numpy's divide warning on the terminal."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(denominator == 0, np.nan, numerator / denominator)
 
 
 def _bootstrap(

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from evalkit.results.stats import mean_estimate, paired_estimates, point_deltas
 
@@ -36,3 +37,14 @@ def test_lower_is_better_retention_is_reference_over_student():
     assert deltas["retention"].ci_low == deltas["retention"].ci_high == 0.5
     assert point_deltas(100.0, 125.0, higher_is_better=False)["retention"].value == 0.8
     assert point_deltas(100.0, 125.0, higher_is_better=False)["increase"].value == 25.0
+
+
+def test_retention_of_a_zero_reference_is_nan_without_a_divide_warning():
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        zero = paired_estimates(np.zeros(3), np.array([1.0, 2.0, 3.0]), higher_is_better=True, seed=0, resamples=50)
+    assert not [w for w in caught if "divide" in str(w.message) or "invalid value" in str(w.message)]
+    assert np.isnan(zero["retention"].value)
+    assert zero["increase"].value == pytest.approx(2.0)
