@@ -9,7 +9,7 @@ everything a run writes (results.json, per-clip table, manifest, sample frames, 
 the naive loop does not; the report's share is timed on its own (a second render of the same folder).
 
 Two datasets: ``sample`` is the bundled sample dataset itself (3 clips, so per-run costs weigh heavily), and
-``windows`` links each sample video ``--windows`` times into a folder dataset with the ``random`` start
+``windows`` copies each sample video ``--windows`` times into a folder dataset with the ``random`` start
 policy, so every link is its own 17-frame window: more clips, as a real dataset has.
 
 The naive loop's time is split by stage, and the script prints what bounds the ratios: a cold run does the
@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import tempfile
 import time
 from collections import defaultdict
@@ -76,11 +77,12 @@ def save_checkpoints(folder: Path) -> tuple[Path, Path, Path]:
 
 
 def windows_folder(folder: Path, copies: int) -> Path:
-    """A folder dataset linking each sample video ``copies`` times (``bikes_03.mp4``...)."""
+    """A folder dataset holding each sample video ``copies`` times (``bikes_03.mp4``...): copies, since a folder
+    dataset lists a file reached through several links once."""
     folder.mkdir()
     for name, file_name in SAMPLE_FILES.items():
         for copy in range(copies):
-            (folder / f"{name}_{copy:02d}.mp4").symlink_to(sample_dir() / file_name)
+            shutil.copyfile(sample_dir() / file_name, folder / f"{name}_{copy:02d}.mp4")
     return folder
 
 
