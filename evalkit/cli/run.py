@@ -236,23 +236,31 @@ def _students(config: Any, names: list[str]) -> int:
     from evalkit.pipeline.students import run_students
 
     comparison = run_students(config, names)
-    for name, result in comparison.runs.items():
-        if result.results is not None:
-            print(f"--- {name} ---")
-            print(result.summary())
+    code = _print_runs(dict(comparison.runs))
     teacher, page = comparison.document["teacher"], comparison.folder / "students.html"
     print(f"students {', '.join(names)} of teacher {teacher}: {page}")
-    return 0
+    return code
 
 
 def _sweep(config: Any, sizes: list[int]) -> int:
-    """One run per size, then the sweep summary; the per-size summaries print as each run finishes."""
+    """One run per size, then the sweep summary."""
     from evalkit.pipeline.sweep import run_sweep
 
     sweep = run_sweep(config, sizes)
-    for size, result in sweep.runs.items():
-        if result.results is not None:
-            print(f"--- resolution {size} ---")
-            print(result.summary())
+    code = _print_runs({f"resolution {size}": result for size, result in sweep.runs.items()})
     print(f"resolution sweep {', '.join(map(str, sizes))}: {sweep.sweep_dir / 'sweep.html'}")
-    return 0
+    return code
+
+
+def _print_runs(runs: dict[str, Any]) -> int:
+    """Each run's summary under its label; 2 when any of them evaluated nothing."""
+    code = 0
+    for label, result in runs.items():
+        if result.results is None:
+            continue
+        print(f"--- {label} ---")
+        print(result.summary())
+        if result.results["status"] == "empty":
+            print(f"evalkit run: {label}: {EMPTY_RUN}", file=sys.stderr)
+            code = 2
+    return code

@@ -11,6 +11,7 @@ import hashlib
 import math
 from functools import cache
 from importlib import resources
+from pathlib import Path
 
 import jinja2
 from markupsafe import Markup
@@ -71,3 +72,15 @@ def environment() -> jinja2.Environment:
 def render(template_name: str, **context: object) -> str:
     """Render ``template_name`` with ``context`` in the shared environment."""
     return environment().get_template(template_name).render(**context)
+
+
+def write_page(path: Path, template_name: str, **context: object) -> Path:
+    """Render a page (stamped with the evalkit version and the time) and write it atomically to ``path``."""
+    from datetime import UTC, datetime
+
+    from evalkit import __version__
+    from evalkit.results.atomic import atomic_write_text
+
+    generated_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    atomic_write_text(path, render(template_name, evalkit_version=__version__, generated_at=generated_at, **context))
+    return path

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evalkit import __version__
-from evalkit.report.environment import render
+from evalkit.report.environment import write_page
 from evalkit.report.figures import metric_by_resolution_chart
-from evalkit.results.atomic import atomic_write_text
 
 SWEEP_REPORT = "sweep.html"
 SIDES = (("teacher", "teacher vs GT"), ("student", "student vs GT"), ("student_vs_teacher", "student vs teacher"))
@@ -54,14 +51,6 @@ def render_sweep_report(folder: str | Path) -> Path:
     """Write ``sweep.html`` into ``folder`` from its ``sweep.json``."""
     folder = Path(folder)
     document = json.loads((folder / "sweep.json").read_text(encoding="utf-8"))
-    html = render(
-        "sweep_report.html.j2",
-        document=document,
-        metrics=sweep_metrics(document),
-        sides=SIDES,
-        evalkit_version=__version__,
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    return write_page(
+        folder / SWEEP_REPORT, "sweep_report.html.j2", document=document, metrics=sweep_metrics(document), sides=SIDES
     )
-    path = folder / SWEEP_REPORT
-    atomic_write_text(path, html)
-    return path
