@@ -118,11 +118,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--ssim-variant", choices=("wang", "torchmetrics"), default="wang", help="SSIM (default: wang)")
     check.add_argument(
         "--fvd-variant",
-        choices=("stylegan-v", "turbo-vaed-compat"),
+        choices=("stylegan-v", "turbo-vaed-compat", "videomae"),
         default="stylegan-v",
         help="FVD input convention (default: stylegan-v)",
     )
-    check.add_argument("--fvd-detector", metavar="PATH", help="I3D TorchScript file (default: resolved by name)")
+    check.add_argument(
+        "--fvd-detector", metavar="PATH", help="I3D TorchScript file, or VideoMAE folder (default: resolved by name)"
+    )
     check.add_argument(
         "--save-clips",
         metavar="N",

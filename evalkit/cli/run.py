@@ -135,10 +135,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     measure.add_argument("--ssim-variant", choices=("wang", "torchmetrics"), help=f"SSIM {_default('ssim_variant')}")
     measure.add_argument(
         "--fvd-variant",
-        choices=("stylegan-v", "turbo-vaed-compat"),
-        help=f"FVD input convention {_default('fvd_variant')}",
+        choices=("stylegan-v", "turbo-vaed-compat", "videomae"),
+        help=f"FVD input convention; videomae: content-debiased FVD on VideoMAE features {_default('fvd_variant')}",
     )
-    measure.add_argument("--fvd-detector", metavar="PATH", help="I3D TorchScript file (default: resolved by name)")
+    measure.add_argument(
+        "--fvd-detector", metavar="PATH", help="I3D TorchScript file, or VideoMAE folder (default: resolved by name)"
+    )
     cost = parser.add_argument_group("cost profile")
     cost.add_argument(
         "--profile",

@@ -97,12 +97,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     measure.add_argument(
         "--fvd-variant",
-        choices=("stylegan-v", "turbo-vaed-compat"),
+        choices=("stylegan-v", "turbo-vaed-compat", "videomae"),
         default=defaults.fvd_variant,
-        help="FVD input convention (default: %(default)s)",
+        help="FVD input convention; videomae: content-debiased FVD on VideoMAE features (default: %(default)s)",
     )
     measure.add_argument(
-        "--fvd-detector", metavar="PATH", default=None, help="I3D TorchScript file (default: resolved by name)"
+        "--fvd-detector",
+        metavar="PATH",
+        default=None,
+        help="I3D TorchScript file, or VideoMAE folder (default: resolved by name)",
     )
     measure.add_argument(
         "--device", metavar="DEVICE", default="cpu", help="where metric networks run (default: %(default)s)"

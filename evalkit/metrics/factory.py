@@ -57,8 +57,9 @@ class MetricOptions:
         ssim_variant: ``"wang"`` (standard) or ``"torchmetrics"`` (Turbo-VAED paper).
         lpips_net: ``"alex"`` or ``"vgg"``.
         lpips_weights: explicit path of the torchvision backbone file (else the weights resolver finds it).
-        fvd_variant: ``"stylegan-v"`` (standard) or ``"turbo-vaed-compat"``.
-        fvd_detector: explicit path of ``i3d_torchscript.pt`` (used even if its hash differs from the pin).
+        fvd_variant: ``"stylegan-v"`` (standard), ``"turbo-vaed-compat"`` or ``"videomae"`` (content-debiased).
+        fvd_detector: explicit path of ``i3d_torchscript.pt`` (used even if its hash differs from the pin), or
+            for ``"videomae"`` of the folder holding the VideoMAE checkpoint.
         allow_download: passed to ``evalkit.weights.resolve``.
         frame_batch: frames per PSNR/SSIM/LPIPS call (None: by device, see ``FrameAveragedMetric.chunk_frames``).
         clip_batch: clips per I3D call.
@@ -107,9 +108,26 @@ def build_metric(name: str, options: MetricOptions | None = None) -> Any:
             raise ValueError(f"unknown LPIPS network {options.lpips_net!r}; choose one of: {', '.join(LPIPS_NETS)}")
         backbone = resolve(BACKBONE_WEIGHTS[options.lpips_net], options.lpips_weights, options.allow_download)
         return cls(backbone.path, options.lpips_net, backbone.sha256, options.device, options.frame_batch)
-    from evalkit.metrics.fvd import load_detector
+    from evalkit.metrics.fvd import DETECTOR_WEIGHTS, FVD_VARIANTS, load_detector
 
-    resolved = resolve("i3d-torchscript", options.fvd_detector, options.allow_download)
+    if options.fvd_variant not in FVD_VARIANTS:
+        raise ValueError(f"unknown FVD variant {options.fvd_variant!r}; choose one of: {', '.join(FVD_VARIANTS)}")
+    resolved = resolve(DETECTOR_WEIGHTS[options.fvd_variant], options.fvd_detector, options.allow_download)
+    if options.fvd_variant == "videomae":
+        from evalkit.metrics.videomae import load_videomae
+
+        backbone = load_videomae(resolved.path, options.device)
+        return cls(
+            backbone,
+            resolved.sha256,
+            variant="videomae",
+            device=options.device,
+            clip_batch=options.clip_batch,
+            detector_name=f"{resolved.name} ({resolved.path.name})",
+            feature_dim=backbone.feature_dim,
+            detector_input=backbone.input_label,
+            detector_trust=f"sha256 recorded on load; Hub revision {resolved.revision or 'not known (explicit path)'}",
+        )
     detector = load_detector(resolved.path, resolved.sha256, options.device)
     return cls(
         detector,
@@ -126,7 +144,8 @@ def build_metrics(
 ) -> tuple[dict[str, Any], dict[str, UnavailableMetric]]:
     """Build every named metric; those whose weights or tools are missing or refused, or that cannot score frames
     whose short side is ``min_side`` pixels (MS-SSIM), are returned as ``UnavailableMetric``."""
-    from evalkit.metrics.fvd import DetectorRefusedError
+    from evalkit.metrics.fvd import DETECTOR_WEIGHTS, DetectorRefusedError
+    from evalkit.metrics.videomae import VideoMAEFileError
 
     built, unavailable = {}, {}
     for name in names:
@@ -139,8 +158,9 @@ def build_metrics(
                 continue
         try:
             built[name] = build_metric(name, options)
-        except (WeightsUnavailable, DetectorRefusedError) as exc:
-            weight = {"lpips": f"lpips-{(options or MetricOptions()).lpips_net}", "fvd": "i3d-torchscript"}[name]
+        except (WeightsUnavailable, DetectorRefusedError, VideoMAEFileError) as exc:
+            chosen = options or MetricOptions()
+            weight = {"lpips": f"lpips-{chosen.lpips_net}", "fvd": DETECTOR_WEIGHTS.get(chosen.fvd_variant)}[name]
             unavailable[name] = UnavailableMetric(name, str(exc), get_spec(weight).fetch_command)
         except MetricUnavailableError as exc:
             unavailable[name] = UnavailableMetric(name, str(exc), None)
@@ -151,7 +171,7 @@ def set_aside_for_clip_count(built: dict[str, Any], unavailable: dict[str, Unava
     """Before any clip is decoded: move FVD into ``unavailable`` when ``num_clips`` cannot give it (its
     covariance needs 1 or 2 clips per set), and log what a small N costs (not comparable, no FVD∞)."""
     from evalkit.metrics.fvd import FVD
-    from evalkit.metrics.fvd_sample_size import I3D_FEATURE_DIM, MIN_CLIPS, min_clips_for_extrapolation
+    from evalkit.metrics.fvd_sample_size import min_clips, min_clips_for_extrapolation
 
     fvd = built.get("fvd")
     if not isinstance(fvd, FVD):
@@ -164,11 +184,12 @@ def set_aside_for_clip_count(built: dict[str, Any], unavailable: dict[str, Unava
             None,
         )
         return
-    if num_clips < MIN_CLIPS:
-        logger.warning("FVD from %d clips will be marked not comparable (minimum %d per set)", num_clips, MIN_CLIPS)
-    if num_clips < min_clips_for_extrapolation(I3D_FEATURE_DIM):
+    minimum = min_clips(fvd.feature_dim)
+    if num_clips < minimum:
+        logger.warning("FVD from %d clips will be marked not comparable (minimum %d per set)", num_clips, minimum)
+    if num_clips < min_clips_for_extrapolation(fvd.feature_dim):
         logger.warning(
             "FVD∞ unavailable: it needs %d clips per set, the manifest has %d",
-            min_clips_for_extrapolation(I3D_FEATURE_DIM),
+            min_clips_for_extrapolation(fvd.feature_dim),
             num_clips,
         )

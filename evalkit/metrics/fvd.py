@@ -16,6 +16,11 @@ Variants (each result carries its full label, because FVDs from different conven
 * ``"turbo-vaed-compat"`` (non-standard): the official Turbo-VAED script's input handling, [0, 1] floats
   into ``rescale=False, resize=True``, covariance divided by N - 1 (``np.cov``). The detector then sees a
   shifted, half-contrast signal; use it only to compare with that paper's numbers.
+* ``"videomae"`` (content-debiased FVD, Ge et al. ECCV 2024; non-standard): the same Fréchet distance
+  (covariance divided by N) on VideoMAE v1 ViT-B features (``evalkit.metrics.videomae`` states the input and
+  pooling); N must reach 2 x 768 clips to be comparable.
+
+Every result's variant names its ``backbone`` and ``feature_dim``, so FVDs on different features never mix.
 
 The detector is TorchScript, i.e. it carries code, so its file is hashed right before ``torch.jit.load`` and
 refused when the hash differs from the one the weights resolver vouched for (or the one the caller requires),
@@ -38,6 +43,7 @@ from evalkit.errors import InputError
 from evalkit.metrics.base import STATE_VERSION, check_clip_pair, check_state_header
 from evalkit.metrics.frechet import FeatureStats, frechet_distance
 from evalkit.metrics.fvd_sample_size import I3D_FEATURE_DIM, TooFewClipsError, extrapolate, sample_size_fields
+from evalkit.metrics.videomae import BACKBONE as VIDEOMAE_BACKBONE
 from evalkit.weights import sha256_file
 
 DETECTOR_FILE = "i3d_torchscript.pt"
@@ -45,6 +51,7 @@ DETECTOR_PROBE_SHAPE = (1, 3, 16, 224, 224)
 DETECTOR_TRUST = "unverified detector (sha256 pinned on first use)"
 """No published sha256 of StyleGAN-V's ``i3d_torchscript.pt`` was found (searched public code, issues and
 model-hub listings in 2026-12), so a detector is trusted by its probe output and the first fetched file's pin."""
+I3D_BACKBONE = "I3D (StyleGAN-V TorchScript, Kinetics-400 classifier)"
 
 
 @dataclass(frozen=True)
@@ -58,11 +65,19 @@ class FVDProtocol:
     resize: bool
     covariance: str
     standard: bool
+    backbone: str
 
 
 FVD_VARIANTS: dict[str, FVDProtocol] = {
     "stylegan-v": FVDProtocol(
-        "stylegan-v", "StyleGAN-V", "[0,255]", rescale=True, resize=True, covariance="biased", standard=True
+        "stylegan-v",
+        "StyleGAN-V",
+        "[0,255]",
+        rescale=True,
+        resize=True,
+        covariance="biased",
+        standard=True,
+        backbone=I3D_BACKBONE,
     ),
     "turbo-vaed-compat": FVDProtocol(
         "turbo-vaed-compat",
@@ -72,8 +87,25 @@ FVD_VARIANTS: dict[str, FVDProtocol] = {
         resize=True,
         covariance="unbiased",
         standard=False,
+        backbone=I3D_BACKBONE,
+    ),
+    "videomae": FVDProtocol(
+        "videomae",
+        "content-debiased (VideoMAE)",
+        "[0,255]",
+        rescale=True,
+        resize=True,
+        covariance="biased",
+        standard=False,
+        backbone=VIDEOMAE_BACKBONE,
     ),
 }
+DETECTOR_WEIGHTS: dict[str, str] = {
+    "stylegan-v": "i3d-torchscript",
+    "turbo-vaed-compat": "i3d-torchscript",
+    "videomae": "videomae-base",
+}
+"""The weight file (``evalkit.weights`` name) each variant's detector loads."""
 
 
 class DetectorRefusedError(InputError, RuntimeError):
@@ -137,6 +169,9 @@ class FVD:
             ``reference_stats``, whose clips are gone.
         reference_stats: precomputed (cached) reference statistics; ``update`` then takes ``reference=None``.
         seed: seeds FVD∞'s random subsets.
+        feature_dim: the detector's feature size (sets the minimum N: 2 x ``feature_dim``).
+        detector_input: how clips are fed to a non-I3D detector, for the label (None for I3D).
+        detector_trust: how far the detector file is vouched for, for the label.
     """
 
     name: ClassVar[str] = "fvd"
@@ -153,10 +188,16 @@ class FVD:
         reference_stats: FeatureStats | None = None,
         detector_name: str = DETECTOR_FILE,
         seed: int = 0,
+        feature_dim: int = I3D_FEATURE_DIM,
+        detector_input: str | None = None,
+        detector_trust: str = DETECTOR_TRUST,
     ) -> None:
         if variant not in FVD_VARIANTS:
             raise ValueError(f"unknown FVD variant {variant!r}; choose one of: {', '.join(FVD_VARIANTS)}")
         self.seed = seed
+        self.feature_dim = feature_dim
+        self.detector_input = detector_input
+        self.detector_trust = detector_trust
         self.detector = detector
         self.detector_sha256 = detector_sha256
         self.detector_name = detector_name
@@ -183,6 +224,9 @@ class FVD:
             reference_stats=reference_stats,
             detector_name=self.detector_name,
             seed=self.seed,
+            feature_dim=self.feature_dim,
+            detector_input=self.detector_input,
+            detector_trust=self.detector_trust,
         )
 
     @property
@@ -199,6 +243,8 @@ class FVD:
             "detector_sha256": self.detector_sha256,
             "return_features": True,
             "frames_per_clip": self.frames_per_clip,
+            "feature_dim": self.feature_dim,
+            **({"detector_input": self.detector_input} if self.detector_input else {}),
         }
 
     @torch.no_grad()
@@ -277,8 +323,8 @@ class FVD:
             "higher_is_better": self.higher_is_better,
             "variant": {
                 **self.variant,
-                **sample_size_fields(n_clips, self.frames_per_clip),
-                "detector_trust": DETECTOR_TRUST,
+                **sample_size_fields(n_clips, self.frames_per_clip, self.feature_dim),
+                "detector_trust": self.detector_trust,
             },
             "uncertainty": "point estimate (no CI; see extrapolated for the small-N bias)",
             "extrapolated": self._extrapolated(),

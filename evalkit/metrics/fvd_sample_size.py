@@ -48,9 +48,15 @@ def min_clips_for_extrapolation(dim: int) -> int:
     return MIN_SUBSET_FACTOR * dim * SPAN
 
 
-def sample_size_fields(n_clips: int, frames: int | None) -> dict[str, Any]:
+def min_clips(dim: int = I3D_FEATURE_DIM) -> int:
+    """Clips per set below which an FVD on ``dim``-dimensional features is not comparable (2 x ``dim``)."""
+    return 2 * dim
+
+
+def sample_size_fields(n_clips: int, frames: int | None, dim: int = I3D_FEATURE_DIM) -> dict[str, Any]:
     """The ``variant`` keys every FVD result carries: clips per set, frames, the minimum and the verdict."""
-    return {"n_clips": int(n_clips), "frames": frames, "min_clips": MIN_CLIPS, "comparable": n_clips >= MIN_CLIPS}
+    minimum = min_clips(dim)
+    return {"n_clips": int(n_clips), "frames": frames, "min_clips": minimum, "comparable": n_clips >= minimum}
 
 
 @dataclass(frozen=True)

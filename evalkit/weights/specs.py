@@ -179,6 +179,17 @@ _add(
     ),
     "i3d_torchscript.pt",
 )
+# MCG-NJU/videomae-base dc740ceda: the main commit that added model.safetensors (seen on the Hub's file listing).
+_add(
+    WeightSpec(
+        name="videomae-base",
+        description="VideoMAE v1 ViT-B, self-supervised on Kinetics-400, for content-debiased FVD (transformers)",
+        repo_id="MCG-NJU/videomae-base",
+        filename="model.safetensors",
+        companions=("config.json", "preprocessor_config.json"),
+        revision="dc740ceda42fce44faed2ea03c6d447db72f6af9",
+    )
+)
 
 
 def known_weights() -> list[WeightSpec]:
