@@ -91,7 +91,7 @@ FVD_VARIANTS: dict[str, FVDProtocol] = {
     ),
     "videomae": FVDProtocol(
         "videomae",
-        "content-debiased (VideoMAE)",
+        "content-debiased (VideoMAE ViT-B)",
         "[0,255]",
         rescale=True,
         resize=True,
