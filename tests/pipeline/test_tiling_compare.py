@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import html
 import math
 
 import pytest
 import torch
 
 from evalkit.metrics.psnr import PSNR_CAP_DB
+from evalkit.pipeline import run
 from evalkit.pipeline.quantize import to_uint8_clips
 from evalkit.pipeline.tiling_compare import compare_clip, tile_layout, tiling_section
+from evalkit.results.io import read_results
 
 
 def pixel_local(z: torch.Tensor) -> torch.Tensor:
@@ -106,3 +109,25 @@ def test_section_estimates_over_the_compared_clips():
     assert section["seam_score"]["untiled"]["value"] == pytest.approx(1.1)
     assert [clip["clip_id"] for clip in section["per_clip"]] == ["a", "b", "c"]
     assert tiling_section([{"clip_id": "a"}], seed=0, resamples=200) is None
+
+
+def test_run_with_tiling_compare_writes_the_section_and_the_report_shows_it(tiny_config):
+    # 64 px through LTX's 32x compression: a 2x2 latent, tiles of 1 latent without overlap (joins at 32 px)
+    result = run(tiny_config(tiling="compare", resolution=64, metrics=("psnr",)))
+    section = read_results(result.run_dir)["tiling"]
+    assert (section["tile_latent"], section["overlap_latent"], section["clips_compared"]) == (1, 0, 2)
+    assert [clip["stride_px"] for clip in section["per_clip"]] == [32, 32]
+    assert section["seam_score"]["tiled"]["n"] == 2
+    # 1-latent tiles cut every receptive field: the tiny random student's tiles disagree
+    assert section["tiled_vs_untiled_psnr"]["value"] < PSNR_CAP_DB
+    line = next(line for line in result.summary().splitlines() if line.startswith("tiling ("))
+    assert "tiles of 1 latents overlapping 0, 2 clips" in line
+    page = (result.run_dir / "report.html").read_text()
+    assert 'id="tiling"' in page
+    assert html.escape(line, quote=False) in page
+
+
+def test_tiling_off_keeps_the_run_id_and_leaves_the_section_out(tiny_config):
+    config = tiny_config()
+    assert config.run_id == tiny_config(tiling="off").run_id
+    assert config.identity_hash() != tiny_config(tiling="compare").identity_hash()
