@@ -13,6 +13,7 @@ from evalkit.pipeline import run
 from evalkit.pipeline.quantize import to_uint8_clips
 from evalkit.pipeline.tiling_compare import compare_clip, tile_layout, tiling_section
 from evalkit.results.io import read_results
+from evalkit.results.schema import ResultsSchemaError, validate_results
 
 
 def pixel_local(z: torch.Tensor) -> torch.Tensor:
@@ -114,7 +115,8 @@ def test_section_estimates_over_the_compared_clips():
 def test_run_with_tiling_compare_writes_the_section_and_the_report_shows_it(tiny_config):
     # 64 px through LTX's 32x compression: a 2x2 latent, tiles of 1 latent without overlap (joins at 32 px)
     result = run(tiny_config(tiling="compare", resolution=64, metrics=("psnr",)))
-    section = read_results(result.run_dir)["tiling"]
+    doc = read_results(result.run_dir)
+    section = doc["tiling"]
     assert (section["tile_latent"], section["overlap_latent"], section["clips_compared"]) == (1, 0, 2)
     assert [clip["stride_px"] for clip in section["per_clip"]] == [32, 32]
     assert section["seam_score"]["tiled"]["n"] == 2
@@ -125,6 +127,9 @@ def test_run_with_tiling_compare_writes_the_section_and_the_report_shows_it(tiny
     page = (result.run_dir / "report.html").read_text()
     assert 'id="tiling"' in page
     assert html.escape(line, quote=False) in page
+    del section["seam_score"]["untiled"]
+    with pytest.raises(ResultsSchemaError, match="tiling.seam_score.untiled must be an object"):
+        validate_results(doc)
 
 
 def test_tiling_off_keeps_the_run_id_and_leaves_the_section_out(tiny_config):
