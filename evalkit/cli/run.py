@@ -16,6 +16,7 @@ from evalkit.pipeline.config import (
     OFFLOAD_MODES,
     POSTERIORS,
     PROFILE_MODES,
+    TILING_MODES,
     RunConfig,
 )
 from evalkit.profile.options import CPU_AUTO_MAX_TEACHER_PARAMS, ONNX_CHOICES
@@ -140,6 +141,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     measure.add_argument(
         "--fvd-detector", metavar="PATH", help="I3D TorchScript file, or VideoMAE folder (default: resolved by name)"
+    )
+    measure.add_argument(
+        "--tiling",
+        choices=TILING_MODES,
+        help="compare decodes every student clip a second time in overlapped spatial tiles (one more student "
+        "decode per clip) and reports tiled-vs-untiled PSNR and a seam score at the tile joins "
+        f"{_default('tiling')}",
     )
     cost = parser.add_argument_group("cost profile")
     cost.add_argument(

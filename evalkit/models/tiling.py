@@ -29,6 +29,11 @@ def blend_into(previous: torch.Tensor, tile: torch.Tensor, extent: int, dim: int
     return blended
 
 
+def tile_origins(size_latent: int, tile_latent: int, overlap_latent: int) -> list[int]:
+    """Latent positions where the tiles along one side of ``size_latent`` start (the first is 0)."""
+    return list(range(0, max(size_latent - overlap_latent, 1), tile_latent - overlap_latent))
+
+
 def decode_in_tiles(
     decode: Callable[[torch.Tensor], torch.Tensor],
     z: torch.Tensor,
@@ -46,9 +51,9 @@ def decode_in_tiles(
     rows = [
         [
             decode(z[..., top : top + tile_latent, left : left + tile_latent])
-            for left in range(0, max(width - overlap_latent, 1), stride)
+            for left in tile_origins(width, tile_latent, overlap_latent)
         ]
-        for top in range(0, max(height - overlap_latent, 1), stride)
+        for top in tile_origins(height, tile_latent, overlap_latent)
     ]
     joined_rows = []
     for i, row in enumerate(rows):

@@ -30,6 +30,7 @@ INITS = ("pretrained", "random")
 POSTERIORS = ("mode", "sample")
 OFFLOAD_MODES = ("auto", "always", "never")
 PROFILE_MODES = ("auto", "on", "off")
+TILING_MODES = ("off", "compare")
 REPORTS_DIR = "reports"
 FLOOR_FACTORS_DEFAULT = (8, 4)  # `evalkit score`'s resample floor (no teacher): 8x8 space, 4x time
 
@@ -83,6 +84,8 @@ class RunConfig:
         lpips_net, ssim_variant, fvd_variant, fvd_detector, lpips_weights: metric variants and weight files.
         teacher_config, student_config: config overrides for random init (tiny test models); file only.
         protocol_preset: a named, versioned protocol (``datasets/protocols/<name>.yaml``) whose settings apply.
+        tiling: ``compare`` decodes every student clip again in overlapped tiles and reports tiled-vs-untiled
+            PSNR and seam scores (``results.json`` ``tiling``); ``off`` (default) leaves it out.
     """
 
     decoder: str | None = "turbo-demo"
@@ -124,6 +127,7 @@ class RunConfig:
     teacher_config: dict[str, Any] | None = None
     student_config: dict[str, Any] | None = None
     protocol_preset: str | None = None
+    tiling: str = "off"
 
     def __post_init__(self) -> None:
         if isinstance(self.metrics, str):
@@ -144,6 +148,7 @@ class RunConfig:
             ("offload", self.offload, OFFLOAD_MODES),
             ("profile", self.profile, PROFILE_MODES),
             ("profile_onnx", self.profile_onnx, ONNX_CHOICES),
+            ("tiling", self.tiling, TILING_MODES),
         ):
             if value not in choices and not (name == "device" and re.fullmatch(r"cuda:\d+", str(value))):
                 raise ConfigError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
@@ -178,6 +183,8 @@ class RunConfig:
     def identity_hash(self) -> str:
         """12 hex digits of sha256 over the settings that change results (not out/cache/progress/batching)."""
         identity = {key: val for key, val in self.to_dict().items() if key not in OPERATIONAL_FIELDS}
+        if self.tiling == "off":  # runs without the comparison keep the ids they had before the setting existed
+            del identity["tiling"]
         canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 

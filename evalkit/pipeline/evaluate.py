@@ -31,6 +31,7 @@ from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
 from evalkit.pipeline.samples import SampleKeeper
 from evalkit.pipeline.stage_clock import StageClock
 from evalkit.pipeline.teacher_cache import TeacherCache, TeacherEntry
+from evalkit.pipeline.tiling_compare import compare_clip
 from evalkit.results.schema import FLOORS, floor_column, floor_comparison, per_clip_column
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class _Live:
     values: dict[str, float] = field(default_factory=dict)
     frame_values: dict[str, list[float]] = field(default_factory=dict)
     features: dict[str, torch.Tensor] = field(default_factory=dict)
+    tiling: dict[str, Any] | None = None
 
 
 class BatchEvaluator:
@@ -81,6 +83,7 @@ class BatchEvaluator:
         rank: recorded in every record.
         samples: saves the report's sample clips (None: keep none).
         batch_limit: most clips per decoder call; lowered (and kept) when a call runs out of memory.
+        tiling: ``compare`` also decodes every student clip in tiles (``evalkit.pipeline.tiling_compare``).
     """
 
     def __init__(
@@ -95,9 +98,11 @@ class BatchEvaluator:
         rank: int = 0,
         samples: SampleKeeper | None = None,
         batch_limit: int | None = None,
+        tiling: str = "off",
     ) -> None:
         self.pair = pair
         self.batch_limit = batch_limit
+        self.tiling = tiling
         self.out_of_memory_events = 0
         self.tiled_clips: list[dict[str, Any]] = []
         self.per_clip_metrics = per_clip_metrics
@@ -136,6 +141,9 @@ class BatchEvaluator:
                 for clip, reason in self._in_memory(group, self._run_student, "student", self._run_student_tiled):
                     records[clip.clip.clip_id] = self._failed(clip.clip, "student", reason)
             live = [clip for clip in live if clip.clip.clip_id not in records]
+            if self.tiling == "compare":
+                for clip in live:
+                    clip.tiling = self._compare_tiling(clip)
         with self.clock.stage("metrics"):
             for group in _same_shape(live):
                 self._score(group)
@@ -150,6 +158,8 @@ class BatchEvaluator:
                 "frame_values": clip.frame_values,
                 "teacher_cache": "hit" if clip.cached is not None else "miss",
             }
+            if clip.tiling is not None:
+                records[clip.clip.clip_id]["tiling"] = clip.tiling
         for item in batch:
             if item.warnings:
                 records[item.clip.clip_id]["decode_warnings"] = item.warnings
@@ -266,6 +276,22 @@ class BatchEvaluator:
             )
             return failed
         return [(clip, _alone_too_big("student", message + "; also in spatial tiles down to 4 latents"))]
+
+    def _compare_tiling(self, clip: _Live) -> dict[str, Any]:
+        """The clip's student latent decoded again in tiles, compared with its untiled decode."""
+        if any(tiled["clip_id"] == clip.clip.clip_id for tiled in self.tiled_clips):
+            return {"status": "unavailable", "reason": "the student decoded this clip in tiles only (out of memory)"}
+        student = self.pair.student
+        with self.placement.use(student), self.precision(), self.clock.stage("tiling_compare"):
+            try:
+                return compare_clip(
+                    student.decode,
+                    clip.latent.to(self.placement.device),
+                    clip.student,
+                    self.pair.spec.spatial_compression,
+                )
+            except torch.OutOfMemoryError as exc:
+                return {"status": "unavailable", "reason": f"tiled decode ran out of memory ({self._recover(exc)})"}
 
     def _run_student(self, group: list[_Live], tiles: tuple[int, int] | None = None) -> list[tuple[_Live, str]]:
         student = self.pair.student

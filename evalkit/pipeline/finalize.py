@@ -18,6 +18,7 @@ from evalkit.models.interfaces import DecoderPair
 from evalkit.pipeline.config import RunConfig
 from evalkit.pipeline.floors import FloorSettings
 from evalkit.pipeline.metric_entries import per_clip_entry, pooled_entry, unavailable_entry
+from evalkit.pipeline.tiling_compare import tiling_section
 from evalkit.report.run_report import render_run_report
 from evalkit.results.atomic import atomic_path
 from evalkit.results.floors import floor_results
@@ -172,6 +173,9 @@ def write_run(
             period=pair.spec.temporal_compression,
         ),
     }
+    tiling = tiling_section(records.values(), seed=config.seed, resamples=config.bootstrap_resamples)
+    if tiling is not None:
+        doc["tiling"] = tiling
     run_dir.mkdir(parents=True, exist_ok=True)
     with atomic_path(run_dir / MANIFEST_FILE) as tmp:
         manifest.write(tmp)

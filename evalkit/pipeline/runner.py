@@ -195,6 +195,7 @@ def run(config: RunConfig) -> RunResult:
         rank=context.rank,
         samples=SampleKeeper(run_dir, manifest.clips),
         batch_limit=batch_size,
+        tiling=config.tiling,
     )
     journal = ClipJournal(run_dir, session=past.sessions, rank=context.rank)
     dataset = ClipDataset(manifest, max_frame_pixels=config.max_frame_pixels, guard=markers.guard)

@@ -27,6 +27,7 @@ from evalkit.report.header import header_facts, title_and_lead
 from evalkit.report.quality import DIGITS, is_score_run, ordered_metrics, quality_table
 from evalkit.report.run_files import RunFiles, load_run
 from evalkit.report.samples import Sample
+from evalkit.report.tiling import tiling_view
 from evalkit.results.atomic import atomic_write_text
 from evalkit.results.floors import below_floor_lines
 from evalkit.results.schema import REPORT_FILE
@@ -116,6 +117,7 @@ def report_context(run: RunFiles, title: str | None = None, back_href: str | Non
             else "This run has no metrics."
         ),
         "per_frame": per_frame_view(results),
+        "tiling": tiling_view(results.get("tiling")),
         "ci_note": f"{ci.get('level', 0.95):.0%} {ci.get('method')} over clips, {ci.get('resamples')} resamples "
         "(none for FVD, a pooled score)",
         "show_cost": not score,

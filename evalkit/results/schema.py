@@ -221,7 +221,18 @@ def validate_results(doc: Any, source: str = "results") -> dict[str, Any]:
         _validate_floors(source, doc["floors"])
     if "profile" in doc and doc["profile"] is not None and not isinstance(doc["profile"], dict):
         raise ResultsSchemaError(f"{source}: profile must be an object or null")
+    if "tiling" in doc:
+        _validate_tiling(source, doc["tiling"])
     return doc
+
+
+def _validate_tiling(source: str, tiling: Any) -> None:
+    """The optional ``--tiling compare`` section: its three estimates."""
+    if not isinstance(tiling, dict) or not isinstance(tiling.get("seam_score"), dict):
+        raise ResultsSchemaError(f"{source}: tiling must be an object with a seam_score object")
+    _validate_estimate(f"{source}: tiling.tiled_vs_untiled_psnr", tiling.get("tiled_vs_untiled_psnr"))
+    for side in ("tiled", "untiled"):
+        _validate_estimate(f"{source}: tiling.seam_score.{side}", tiling["seam_score"].get(side))
 
 
 def _validate_metric(source: str, name: str, entry: Any) -> None:

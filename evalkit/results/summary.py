@@ -8,6 +8,7 @@ from typing import Any
 from evalkit.results.floors import below_floor_lines
 from evalkit.results.sample_size import comparability_note, extrapolation_lines, metric_caption
 from evalkit.results.schema import FLOORS, Estimate, metric_results
+from evalkit.results.tiling import tiling_layout, tiling_rows
 
 SUMMARY_TITLES = {"teacher": "teacher", "student": "student", "student_vs_teacher": "student_vs_teacher"}
 RANDOM_WEIGHTS_BANNER = "RANDOM WEIGHTS: decoders were randomly initialised; these numbers measure nothing"
@@ -67,6 +68,8 @@ def format_summary(doc: dict[str, Any], run_dir: str | None = None) -> str:
         lines.append(f"  skipped {skipped['clip_id']} ({skipped['stage']}): {skipped['reason']}")
     if len(clips["skipped"]) > 5:
         lines.append(f"  ... and {len(clips['skipped']) - 5} more (see results.json)")
+    if doc.get("tiling"):
+        lines.append(tiling_line(doc["tiling"]))
     cache = doc["cache"]
     lines.append(
         f"time: {timings['wall_s']:.1f} s ({timings.get('clips_per_s') or 0:.2f} clips/s, "
@@ -89,6 +92,15 @@ def _floor_rows(doc: dict[str, Any], metric: str, shown: list[bool]) -> list[tup
             text = format_estimate(Estimate.from_dict(estimate))
             rows.append((f"  floor: {floor['label']}", *(text if show else "" for show in shown), "", ""))
     return rows
+
+
+def tiling_line(section: dict[str, Any]) -> str:
+    """The ``--tiling compare`` line: layout, clips, tiled-vs-untiled PSNR and both seam scores with their CIs."""
+    psnr, tiled, untiled = (format_estimate(estimate) for _, estimate in tiling_rows(section))
+    return (
+        f"tiling ({tiling_layout(section)}, {section['clips_compared']} clips, student): tiled vs untiled PSNR "
+        f"{psnr} dB; seam score tiled {tiled}, untiled {untiled} (1.0 = no seam)"
+    )
 
 
 def status_warning(doc: dict[str, Any]) -> str:
