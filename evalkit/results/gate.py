@@ -29,6 +29,7 @@ from evalkit.results.gate_inputs import (
     read_run,
     refuse_run,
     refuse_small_fvd,
+    tiling_metrics,
 )
 from evalkit.results.gate_rules import (
     ALLOWANCES,
@@ -175,8 +176,12 @@ class _Quantities:
         self.baseline = baseline
         self.baseline_path = None if baseline_path is None else Path(baseline_path)
         self.allow = allow
-        self.metrics = metrics_of(run["metrics"], run_path)
-        self.baseline_metrics = {} if baseline is None else metrics_of(baseline["metrics"], self.baseline_path)
+        self.metrics = metrics_of(run["metrics"], run_path) | tiling_metrics(run, run_path)
+        self.baseline_metrics = (
+            {}
+            if baseline is None
+            else metrics_of(baseline["metrics"], self.baseline_path) | tiling_metrics(baseline, self.baseline_path)
+        )
 
     def metric(self, rule: Rule) -> MetricResult:
         """The metric entry ``rule`` names, in the ``metrics`` or (``gen.``) ``generation`` section."""

@@ -195,3 +195,35 @@ def select_student(path: str | os.PathLike[str], student: str | None) -> str:
         said = "names no student" if student is None else f"has no student {student!r}"
         raise GateInputError(f"{document} {said}; pick one with --student: {', '.join(students)}")
     return str(document.parent / students[student] / "results.json")
+
+
+def tiling_metrics(doc: dict[str, Any], path: str | os.PathLike[str]) -> dict[str, MetricResult]:
+    """The ``tiling`` section (``evalkit run --tiling compare``) as gate metrics: ``tiling_psnr`` (tiled vs untiled
+    student PSNR, ``.student``) and ``seam`` (tiled seam score as ``.student``, the untiled decode's as ``.teacher``,
+    so ``seam.loss`` is how much tiling raises it); none when the run did not compare tiling."""
+    section = doc.get("tiling")
+    if not isinstance(section, dict):
+        return {}
+    try:
+        psnr = Estimate.from_dict(section["tiled_vs_untiled_psnr"])
+        tiled, untiled = (Estimate.from_dict(section["seam_score"][key]) for key in ("tiled", "untiled"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise GateInputError(
+            f"{path}: tiling section is malformed ({exc}); re-run evalkit run --tiling compare"
+        ) from None
+    increase = Estimate(value=tiled.value - untiled.value, n=min(tiled.n, untiled.n))
+    label = f"tiles of {section.get('tile_latent')} latents, overlap {section.get('overlap_latent')}"
+    return {
+        "tiling_psnr": MetricResult(
+            "tiling_psnr", True, True, f"tiled vs untiled PSNR ({label})", per_clip=False, values={"student": psnr}
+        ),
+        "seam": MetricResult(
+            "seam",
+            True,
+            False,
+            f"seam score, 1 = no seam ({label})",
+            per_clip=False,
+            values={"student": tiled, "teacher": untiled},
+            paired={"increase": increase, "drop": Estimate(value=-increase.value, n=increase.n)},
+        ),
+    }

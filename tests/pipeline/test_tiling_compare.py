@@ -136,3 +136,18 @@ def test_tiling_off_keeps_the_run_id_and_leaves_the_section_out(tiny_config):
     config = tiny_config()
     assert config.run_id == tiny_config(tiling="off").run_id
     assert config.identity_hash() != tiny_config(tiling="compare").identity_hash()
+
+
+@pytest.mark.browser
+def test_the_tiling_section_loads_in_a_browser_without_errors(tiny_config):
+    from tests.report.browser import find_chromium, self_test
+
+    chromium = find_chromium()
+    if chromium is None:
+        pytest.skip("no headless Chromium on PATH (Debian: apt-get install -y --no-install-recommends chromium)")
+    result = run(tiny_config(tiling="compare", resolution=64, metrics=("psnr",)))
+    report, console = self_test(chromium, result.run_dir / "report.html", "table.none", 0, 1280, 900)
+    assert "Tiled decoding" in (result.run_dir / "report.html").read_text()
+    assert report["errors"] == []
+    assert console == []
+    assert all(image["loaded"] for image in report["images"])

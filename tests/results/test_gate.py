@@ -205,3 +205,40 @@ def test_cli_exit_codes(write_run, capsys):
     base = write_run("base", TEACHER, TEACHER, protocol_hash="other")
     assert main(["gate", str(path), "--baseline", str(base), "--rule", "psnr.loss<=0.3"]) == EXIT_UNUSABLE
     assert "refusing to compare: protocol hash differs" in capsys.readouterr().err
+
+
+def _with_tiling(path, tiled: float, untiled: float, psnr: float):
+    import json
+
+    doc = json.loads(path.read_text())
+    estimate = {"ci_low": None, "ci_high": None, "n": 6}
+    doc["tiling"] = {
+        "scheme": "evalkit overlapped tiles",
+        "tile_latent": 16,
+        "overlap_latent": 2,
+        "tiled_vs_untiled_psnr": {"value": psnr, **estimate},
+        "seam_score": {"tiled": {"value": tiled, **estimate}, "untiled": {"value": untiled, **estimate}},
+    }
+    path.write_text(json.dumps(doc))
+    return path
+
+
+def test_tiling_figures_are_gated_as_seam_and_tiling_psnr_with_their_directions(write_run):
+    path = _with_tiling(write_run("run", TEACHER, STUDENT), tiled=2.83, untiled=0.997, psnr=18.8)
+    report = check(
+        path,
+        [parse_rule("seam.student<=1.1"), parse_rule("seam.loss<=0.05"), parse_rule("tiling_psnr.student>=35")],
+    )
+    assert [o.observed for o in report.outcomes] == pytest.approx([2.83, 2.83 - 0.997, 18.8])
+    assert [o.status for o in report.outcomes] == ["fail", "fail", "fail"]
+    seamless = _with_tiling(write_run("ok", TEACHER, STUDENT), tiled=1.02, untiled=1.019, psnr=41.7)
+    assert (
+        check(seamless, [parse_rule("seam.loss<=0.05"), parse_rule("tiling_psnr.student>=35")]).exit_code == EXIT_PASS
+    )
+    misdirected = check(seamless, [parse_rule("seam.drop<=0.05")])
+    assert misdirected.exit_code == EXIT_UNUSABLE
+    assert "did you mean seam.increase<=0.05 or seam.loss<=0.05" in misdirected.outcomes[0].note
+    assert (
+        "no metric 'seam'"
+        in check(write_run("plain", TEACHER, STUDENT), [parse_rule("seam.student<=1.1")]).outcomes[0].note
+    )
