@@ -47,6 +47,9 @@ METRIC_COLUMNS: tuple[tuple[str, str], ...] = (  # (metric, comparison) shown fo
     ("psnr", "student_vs_teacher"),
 )
 
+SEAM_COLUMN = "seam.student"
+"""The leaderboard column of a ``--tiling compare`` run's tiled seam score (results ``tiling.seam_score.tiled``)."""
+
 
 @dataclass(frozen=True)
 class RunLink:
@@ -161,6 +164,9 @@ def _entry(run: RunFiles, link: RunLink) -> Entry:
                 not_comparable.add(f"{name}.{comparison}")
     retention = ((metrics.get("psnr") or {}).get("paired") or {}).get("retention")
     values["psnr.retention"] = Estimate.from_dict(retention) if retention else None
+    tiling = run.results.get("tiling")
+    seam = tiling.get("seam_score", {}).get("tiled") if isinstance(tiling, dict) else None
+    values[SEAM_COLUMN] = Estimate.from_dict(seam) if isinstance(seam, dict) else None
     cost = cost_view(run.results.get("profile"))
     params = next((row.student for row in cost.rows if row.key == "params"), None) if cost else None
     fps, where = (cost.chart_fps[1], cost.chart_fps[2]) if cost and cost.chart_fps else (None, None)
@@ -185,6 +191,9 @@ def _columns(boards_runs: Sequence[RunFiles]) -> list[dict[str, Any]]:
                 "higher_is_better": higher,
             }
         )
+    if any(isinstance(run.results.get("tiling"), dict) for run in boards_runs):
+        title = "tiled seam score (1 = no seam) \u2193"
+        columns.append({"key": SEAM_COLUMN, "title": title, "digits": 3, "higher_is_better": False})
     return columns
 
 

@@ -174,3 +174,27 @@ def test_teachers_get_their_own_tables_and_a_preset_brings_its_published_rows(tm
     ltx = next(rows for key, rows in published.items() if "ltx" in key)
     assert [float(cell.attrs["data-sort"]) for cell in ltx[1][3:7]] == [31.68, 0.9209, 0.0419, 25.01]
     assert any("Table 1" in p.text() and "min-max" in p.text() for p in dom.find_all("p", class_="note"))
+
+
+def test_a_tiling_comparison_adds_the_seam_score_column(tmp_path):
+    results = tmp_path / "runs"
+    tiled = build_run(results / "tiled", student_weights_sha="e" * 64, random_weights=False)
+    build_run(results / "plain", pair="turbo-plain", student_weights_sha="f" * 64, random_weights=False)
+    doc = read_results(tiled)
+    estimate = {"ci_low": None, "ci_high": None, "n": 6}
+    doc["tiling"] = {
+        "scheme": "evalkit overlapped tiles",
+        "tile_latent": 16,
+        "overlap_latent": 2,
+        "layouts": [{"tile_latent": 16, "overlap_latent": 2}],
+        "clips_compared": 6,
+        "per_clip": [],
+        "tiled_vs_untiled_psnr": {"value": 41.7, **estimate},
+        "seam_score": {"tiled": {"value": 1.022, **estimate}, "untiled": {"value": 1.019, **estimate}},
+    }
+    write_results(tiled, doc)
+    dom = parse(build_leaderboard([results], tmp_path / "site").read_text(encoding="utf-8"))
+    headers, rows = table_rows(dom.find_all("table", class_="sortable leaderboard")[0])
+    column = headers.index("tiled seam score (1 = no seam) \u2193")
+    seams = {row[0].find_all("a")[0].text(): row[column].attrs["data-sort"] for row in rows}
+    assert seams == {"turbo-demo": "1.022", "turbo-plain": ""}
