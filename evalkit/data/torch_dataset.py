@@ -8,7 +8,8 @@ from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import torch
-from torch.utils.data import Dataset
+import torchvision.transforms.v2.functional  # noqa: F401 - the protocol's resize; loaded here, before DataLoader
+from torch.utils.data import Dataset  # workers fork, so they inherit it instead of each importing torchvision (2.3 s)
 
 from evalkit.data.backends import DecodeError, read_video, resolve_backend
 from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
