@@ -226,7 +226,7 @@ def run_throughput(plan: Plan, budget: Budget, workdir: Path) -> list[dict[str, 
             bootstrap_resamples=100,
         )
         timings = run(config).results["timings"]
-        stages = timings.get("stage_s") or timings.get("stages_s") or {}
+        stages = timings["stages_s"]
         decoders = sum(stages.get(stage, 0.0) for stage in DECODER_STAGES)
         rows.append(
             {

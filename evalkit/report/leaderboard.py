@@ -20,10 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evalkit import __version__
 from evalkit.errors import MissingInputError
 from evalkit.report.cost import cost_view
-from evalkit.report.environment import render
+from evalkit.report.environment import write_page
 from evalkit.report.figures import ChartPoint, quality_speed_chart
 from evalkit.report.published import PublishedTable, published_rows
 from evalkit.report.quality import is_score_run
@@ -307,16 +306,7 @@ def build_leaderboard(
     for run in runs:
         render_run_report(run.run_dir, out / links[run.run_dir].href, back_href="../index.html")
     boards = build_boards(runs, links)
-    html = render(
-        "leaderboard.html.j2",
-        title=title,
-        boards=boards,
-        run_count=len(runs),
-        evalkit_version=__version__,
-        generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    )
-    index = out / "index.html"
-    atomic_write_text(index, html)
+    index = write_page(out / "index.html", "leaderboard.html.j2", title=title, boards=boards, run_count=len(runs))
     atomic_write_text(out / ".nojekyll", "")  # GitHub Pages: publish the folder as is
     logger.info("wrote %s: %d runs in %d tables", index, len(runs), len(boards))
     return index

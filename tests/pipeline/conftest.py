@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
 
 from evalkit.models.teachers import TeacherVAE
 from evalkit.pipeline import RunConfig
@@ -78,6 +79,21 @@ def teacher_calls(monkeypatch):
             return _original(self, *args, **kwargs)
 
         monkeypatch.setattr(TeacherVAE, name, counted)
+    return calls
+
+
+@pytest.fixture
+def teacher_too_big_for_two(monkeypatch):
+    """The teacher's decode raises a CUDA out-of-memory error for more than one clip; returns the batch sizes seen."""
+    original, calls = TeacherVAE.decode, []
+
+    def too_big_for_two(self, z):
+        calls.append(z.shape[0])
+        if z.shape[0] > 1:
+            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return original(self, z)
+
+    monkeypatch.setattr(TeacherVAE, "decode", too_big_for_two)
     return calls
 
 

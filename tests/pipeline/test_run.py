@@ -190,17 +190,9 @@ def test_nan_student_output_fails_that_clip_and_run_finishes(tiny_config, monkey
     assert [sample.clip_id for sample in read_samples(result.run_dir)] == ["bigbuckbunny"]  # failed clips: none
 
 
-def test_out_of_memory_halves_the_batch_and_gives_the_one_clip_numbers(tiny_config, monkeypatch, caplog):
+def test_out_of_memory_halves_the_batch_and_gives_the_one_clip_numbers(tiny_config, request, caplog):
     one_at_a_time = run(tiny_config(out=f"{tiny_config().out}-b1", batch_size=1, no_cache=True))
-    original, calls = TeacherVAE.decode, []
-
-    def too_big_for_two(self, z):
-        calls.append(z.shape[0])
-        if z.shape[0] > 1:
-            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return original(self, z)
-
-    monkeypatch.setattr(TeacherVAE, "decode", too_big_for_two)
+    calls = request.getfixturevalue("teacher_too_big_for_two")  # only after the batch-1 reference run
     backed_off = run(tiny_config(batch_size=2, no_cache=True))
     assert calls == [2, 1, 1]
     assert "teacher decoder ran out of memory with 2 clips (CUDA out of memory." in caplog.text

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 import torch
 
-from evalkit.models.teachers import TeacherVAE
 from evalkit.pipeline import run
 from tests.pipeline.conftest import VALUE_COLUMNS, values
 
@@ -45,16 +44,7 @@ def test_bfloat16_autocast_runs_and_is_recorded(tiny_config):
     assert np.isfinite(values(result.run_dir)["psnr.student"]).all()
 
 
-def test_cuda_out_of_memory_halves_the_batch(tiny_config, monkeypatch):
-    original, calls = TeacherVAE.decode, []
-
-    def too_big_for_two(self, z):
-        calls.append(z.shape[0])
-        if z.shape[0] > 1:
-            raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
-        return original(self, z)
-
-    monkeypatch.setattr(TeacherVAE, "decode", too_big_for_two)
+def test_cuda_out_of_memory_halves_the_batch(tiny_config, teacher_too_big_for_two):
     result = run(tiny_config(device="cuda", batch_size=2, no_cache=True))
-    assert calls == [2, 1, 1]
+    assert teacher_too_big_for_two == [2, 1, 1]
     assert result.results["device"]["out_of_memory"]["events"] == 1
