@@ -25,12 +25,12 @@ import torch
 from evalkit.generation.flicker import FlickerCurves
 from evalkit.generation.latents import GeneratedLatent, check_latent
 from evalkit.generation.reference import ReferenceSet, reference_features
-from evalkit.metrics import METRICS, MetricOptions, UnavailableMetric, build_metrics
+from evalkit.metrics import METRICS, MetricOptions, build_metrics
 from evalkit.metrics.fvd import FVD
 from evalkit.models.interfaces import DecoderPair
 from evalkit.models.registry import denormalize_pipeline_latents
 from evalkit.pipeline.devices import Placement
-from evalkit.pipeline.metric_entries import per_clip_entry, unavailable_entry
+from evalkit.pipeline.metric_entries import metric_entries
 from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
 from evalkit.results.aggregate import pooled_metric_result, unavailable_metric_result
 from evalkit.results.atomic import atomic_path
@@ -255,7 +255,15 @@ def check_latents(
             saved.append(save_clip(run_dir, len(saved), item, clips).relative_to(run_dir).as_posix())
         rows.append(row)
     table = _table(rows, list(per_sample))
-    metrics = _metric_entries(table, per_sample, pooled, unavailable, options)
+    metrics = metric_entries(
+        options.metrics,
+        table,
+        per_clip=per_sample,
+        pooled={} if pooled is None else {"fvd": pooled.result},
+        unavailable=unavailable,
+        seed=options.seed,
+        resamples=options.resamples,
+    )
     return CheckOutcome(
         table=table,
         metrics=metrics,
@@ -272,23 +280,3 @@ def _table(rows: list[dict[str, Any]], names: list[str]) -> pd.DataFrame:
     table[columns] = table[columns].astype(np.float64)
     table["seed"] = table["seed"].astype("Int64")
     return table
-
-
-def _metric_entries(
-    table: pd.DataFrame,
-    per_sample: dict[str, Any],
-    pooled: _PooledFVD | None,
-    unavailable: dict[str, UnavailableMetric],
-    options: CheckOptions,
-) -> dict[str, MetricResult]:
-    entries: dict[str, MetricResult] = {}
-    for name in options.metrics:
-        if name in unavailable:
-            entries[name] = unavailable_entry(name, unavailable[name])
-        elif name in per_sample:
-            entries[name] = per_clip_entry(
-                name, table, per_sample[name].variant, seed=options.seed, resamples=options.resamples
-            )
-        else:
-            entries[name] = pooled.result()
-    return entries

@@ -25,19 +25,17 @@ from evalkit.pipeline.quantize import OUTPUT_QUANTISATION
 from evalkit.pipeline.teacher_cache import state_dict_sha256
 from evalkit.report.run_report import render_run_report
 from evalkit.results.atomic import atomic_path
-from evalkit.results.io import read_results, write_results
-from evalkit.results.provenance import provenance
-from evalkit.results.sample_size import comparability_note, metric_caption
-from evalkit.results.schema import (
-    COMPARISONS,
-    DELTAS,
-    REPORT_FILE,
-    RESULTS_KIND,
-    SCHEMA_VERSION,
-    MetricResult,
-    ResultsSchemaError,
+from evalkit.results.document import (
+    clips_block,
+    decoders_block,
+    results_document,
+    session_timings,
+    utc_stamp,
+    write_document,
 )
-from evalkit.results.stats import CI_LEVEL, CI_METHOD
+from evalkit.results.io import read_results, write_results
+from evalkit.results.sample_size import comparability_note, metric_caption
+from evalkit.results.schema import COMPARISONS, DELTAS, MetricResult, ResultsSchemaError
 from evalkit.results.summary import format_estimate
 
 logger = logging.getLogger(__name__)
@@ -46,10 +44,6 @@ GENERATION_VERSION = 1
 PER_SAMPLE_FILE = "generation.parquet"
 PER_SAMPLE_CSV_FILE = "generation.csv"
 FLICKER_FIGURE = "generation_flicker.png"
-
-
-def _utc(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def write_per_sample(run_dir: Path, table: pd.DataFrame) -> str:
@@ -78,7 +72,6 @@ def generation_section(
     """Build the section and write its files (per-sample table, flicker figure) into ``run_dir``."""
     run_dir.mkdir(parents=True, exist_ok=True)
     table = outcome.table
-    failed = table.loc[table["status"] != "ok"]
     figure = None
     if outcome.flicker is not None:
         title = f"{pair.name}: frame-to-frame change of generated videos"
@@ -93,14 +86,8 @@ def generation_section(
         "reference": outcome.reference,
         "metrics": {name: entry.to_dict() for name, entry in outcome.metrics.items()},
         "samples": {
-            "total": len(table),
+            **clips_block(table, total=len(table)),
             "ids_hash": hashlib.sha256(",".join(sorted(map(str, table["clip_id"]))).encode()).hexdigest()[:12],
-            "evaluated": int((table["status"] == "ok").sum()),
-            "failed": len(failed),
-            "skipped": [
-                {"clip_id": row.clip_id, "stage": row.stage, "reason": row.reason}
-                for row in failed.itertuples(index=False)
-            ],
         },
         "flicker": None if outcome.flicker is None else {**outcome.flicker, "figure": figure},
         "files": {
@@ -130,28 +117,6 @@ def validate_generation(section: Any, source: str = "results") -> dict[str, Any]
     return section
 
 
-def _decoders(pair: DecoderPair) -> dict[str, Any]:
-    """The ``decoders`` block, laid out as `evalkit run` writes it."""
-    info = pair.info
-    return {
-        "pair": pair.name,
-        "init": info.get("init"),
-        "posterior": info.get("posterior"),
-        "dtype": info.get("dtype"),
-        "teacher": {
-            "name": pair.spec.teacher,
-            "weights": info.get("teacher_weights"),
-            "state_sha256": state_dict_sha256(pair.teacher),
-        },
-        "student": {
-            "name": pair.name,
-            "weights": info.get("student_weights"),
-            "state_sha256": state_dict_sha256(pair.student),
-        },
-        "info": info,
-    }
-
-
 def generation_protocol(latents: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
     """The results ``protocol`` block of a standalone check: what was generated and how it was quantised."""
     params = {"latents": latents, "source": source, "output_quantisation": OUTPUT_QUANTISATION}
@@ -174,45 +139,39 @@ def write_generation_run(
     run_dir = Path(run_dir)
     finished = datetime.now(UTC)
     samples = section["samples"]
-    wall_s = (finished - started).total_seconds()
-    doc = {
-        "schema_version": SCHEMA_VERSION,
-        "kind": RESULTS_KIND,
-        "run_id": run_dir.name,
-        "status": "complete" if samples["failed"] == 0 else "partial",
-        "random_weights": section["random_weights"],
-        "created_utc": _utc(finished),
-        "config": config,
-        "protocol": generation_protocol(section["latents"], section["source"]),
-        "dataset": {
+    info = pair.info
+    doc = results_document(
+        run_id=run_dir.name,
+        status="complete" if samples["failed"] == 0 else "partial",
+        random_weights=section["random_weights"],
+        created_utc=utc_stamp(finished),
+        config=config,
+        protocol=generation_protocol(section["latents"], section["source"]),
+        dataset={
             "name": "generated",
             "root": section["source"].get("prompts") or section["source"].get("latents_dir"),
             "split": None,
             "fold": None,
             "manifest_hash": samples["ids_hash"],
-            "clips_total": samples["total"],
         },
-        "decoders": _decoders(pair),
-        "metrics": {},
-        "ci": {"method": CI_METHOD, "level": CI_LEVEL, "resamples": resamples, "seed": seed},
-        "clips": {key: samples[key] for key in ("total", "evaluated", "failed", "skipped")},
-        "provenance": provenance(),
-        "device": device,
-        "seed": seed,
-        "timings": {
-            "started_utc": _utc(started),
-            "finished_utc": _utc(finished),
-            "wall_s": wall_s,
-            "clips_per_s": samples["evaluated"] / wall_s if wall_s > 0 else None,
-            "sessions": 1,
-            "stages_s": section["timings"]["stages_s"],
-        },
-        "cache": {"enabled": False, "dir": None, "teacher_hits": 0, "teacher_misses": 0, "fvd_reference": None},
-        "files": {"per_clip": None, "manifest": None, "report": REPORT_FILE},
-        "profile": None,
-        "generation": validate_generation(section, str(run_dir)),
-    }
-    write_results(run_dir, doc)
+        decoders=decoders_block(
+            pair.name,
+            pair.spec.teacher,
+            info,
+            init=info.get("init"),
+            posterior=info.get("posterior"),
+            dtype=info.get("dtype"),
+            state_sha256={"teacher": state_dict_sha256(pair.teacher), "student": state_dict_sha256(pair.student)},
+        ),
+        metrics={},
+        clips={key: samples[key] for key in ("total", "evaluated", "failed", "skipped")},
+        seed=seed,
+        resamples=resamples,
+        device=device,
+        timings=session_timings(started, finished, section["timings"]["stages_s"]),
+        generation=validate_generation(section, str(run_dir)),
+    )
+    write_document(run_dir, doc)
     render_run_report(run_dir)
     return doc
 

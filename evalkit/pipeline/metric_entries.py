@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -66,3 +67,26 @@ def pooled_entry(name: str, comparisons: dict[str, Any]) -> MetricResult:
     return replace(
         entry, extrapolated=extrapolation_block({key: result["extrapolated"] for key, result in computed.items()})
     )
+
+
+def metric_entries(
+    names: Iterable[str],
+    table: pd.DataFrame,
+    *,
+    per_clip: Mapping[str, Any],
+    pooled: Mapping[str, Callable[[], MetricResult]],
+    unavailable: Mapping[str, UnavailableMetric],
+    seed: int,
+    resamples: int,
+) -> dict[str, MetricResult]:
+    """The ``metrics`` block in ``names`` order: unavailable metrics with their reasons, per-clip metrics (objects
+    with a ``variant``) from the table's columns, and pooled ones from their entry function (called only here)."""
+    entries: dict[str, MetricResult] = {}
+    for name in names:
+        if name in unavailable:
+            entries[name] = unavailable_entry(name, unavailable[name])
+        elif name in per_clip:
+            entries[name] = per_clip_entry(name, table, per_clip[name].variant, seed=seed, resamples=resamples)
+        else:
+            entries[name] = pooled[name]()
+    return entries

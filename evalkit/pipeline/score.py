@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import torch
 
@@ -23,23 +23,19 @@ from evalkit.data.backends import DecodeError, count_frames, read_video
 from evalkit.data.protocol import ClipProtocol
 from evalkit.metrics.factory import METRICS, MetricOptions, build_metrics, set_aside_for_clip_count
 from evalkit.pipeline.floors import FloorSettings
-from evalkit.pipeline.metric_entries import per_clip_entry, pooled_entry, unavailable_entry
+from evalkit.pipeline.metric_entries import metric_entries, pooled_entry
 from evalkit.report.run_report import render_run_report
-from evalkit.results.floors import floor_results
-from evalkit.results.io import write_per_clip, write_results
-from evalkit.results.provenance import provenance
-from evalkit.results.schema import (
-    FLOORS,
-    PER_CLIP_BASE_COLUMNS,
-    REPORT_FILE,
-    RESULTS_KIND,
-    SCHEMA_VERSION,
-    floor_column,
-    floor_comparison,
-    per_clip_column,
-    run_status,
+from evalkit.results.document import (
+    clips_block,
+    per_clip_table,
+    results_document,
+    session_timings,
+    utc_stamp,
+    write_document,
 )
-from evalkit.results.stats import CI_LEVEL, CI_METHOD, DEFAULT_RESAMPLES
+from evalkit.results.floors import floor_results
+from evalkit.results.schema import FLOORS, floor_column, floor_comparison, per_clip_column, run_status
+from evalkit.results.stats import DEFAULT_RESAMPLES
 
 logger = logging.getLogger(__name__)
 
@@ -177,58 +173,28 @@ def score_videos(
         rows.append(row)
     columns = [per_clip_column(name, COMPARISON) for name in per_clip_names]
     columns += [floor_column(name, floor) for name in per_clip_names for floor in FLOORS]
-    table = pd.DataFrame(rows, columns=[*PER_CLIP_BASE_COLUMNS, *columns])
-    table[columns] = table[columns].astype(np.float64)
-    entries = {}
-    for name in metrics:
-        spec = METRICS.get(name)
-        if name in unavailable:
-            entries[name] = unavailable_entry(name, unavailable[name])
-        elif spec.per_clip:
-            entries[name] = per_clip_entry(name, table, built[name].variant, seed=seed, resamples=resamples)
-        else:
-            entries[name] = pooled_entry(name, {COMPARISON: built[name]})
-    run_dir = Path(out)
-    doc = _results_document(
-        table, pairs, entries, protocol, options, metrics, seed, resamples, started, reference, reconstruction
+    table = per_clip_table(rows, columns)
+    per_clip = {name: built[name] for name in per_clip_names}
+    entries = metric_entries(
+        metrics,
+        table,
+        per_clip=per_clip,
+        pooled={
+            name: partial(pooled_entry, name, {COMPARISON: m}) for name, m in built.items() if name not in per_clip
+        },
+        unavailable=unavailable,
+        seed=seed,
+        resamples=resamples,
     )
-    doc["run_id"] = run_dir.name
-    doc["floors"] = floor_results(table, floors.describe(), per_clip_names, seed=seed, resamples=resamples)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    doc["files"]["per_clip"] = write_per_clip(run_dir, table).name
-    write_results(run_dir, doc)
-    render_run_report(run_dir)
-    return ScoreResult(table=table, results=doc, run_dir=run_dir)
-
-
-def _results_document(
-    table: pd.DataFrame,
-    pairs: VideoPairs,
-    entries: dict[str, Any],
-    protocol: ClipProtocol,
-    options: MetricOptions,
-    metrics: tuple[str, ...],
-    seed: int,
-    resamples: int,
-    started: datetime,
-    reference: str | Path,
-    reconstruction: str | Path,
-) -> dict[str, Any]:
+    run_dir = Path(out)
     finished = datetime.now(UTC)
-    evaluated = int((table["status"] == "ok").sum())
-    failed = table.loc[table["status"] != "ok"]
-    skipped = pairs.unmatched + [
-        {"clip_id": row.clip_id, "stage": row.stage, "reason": row.reason} for row in failed.itertuples(index=False)
-    ]
-    wall_s = (finished - started).total_seconds()
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "kind": RESULTS_KIND,
-        "run_id": "score",
-        "status": run_status(evaluated, len(pairs.pairs) + len(pairs.unmatched)),
-        "random_weights": False,
-        "created_utc": finished.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "config": {
+    clips = clips_block(table, total=len(pairs.pairs) + len(pairs.unmatched), skipped=pairs.unmatched)
+    doc = results_document(
+        run_id=run_dir.name,
+        status=run_status(clips["evaluated"], clips["total"]),
+        random_weights=False,
+        created_utc=utc_stamp(finished),
+        config={
             "command": "score",
             "reference": str(reference),
             "reconstruction": str(reconstruction),
@@ -237,36 +203,17 @@ def _results_document(
             "metric_options": options.to_dict(),
             "bootstrap_resamples": resamples,
         },
-        "protocol": {"hash": protocol.hash(), "params": protocol.to_dict()},
-        "dataset": {
-            "name": "files",
-            "root": str(reference),
-            "split": None,
-            "fold": None,
-            "manifest_hash": None,
-            "clips_total": len(pairs.pairs) + len(pairs.unmatched),
-        },
-        "decoders": {"pair": None, "reconstruction": str(reconstruction), "teacher": None, "student": None},
-        "metrics": {name: entry.to_dict() for name, entry in entries.items()},
-        "ci": {"method": CI_METHOD, "level": CI_LEVEL, "resamples": resamples, "seed": seed},
-        "clips": {
-            "total": len(pairs.pairs) + len(pairs.unmatched),
-            "evaluated": evaluated,
-            "failed": len(failed),
-            "skipped": skipped,
-        },
-        "provenance": provenance(),
-        "device": {"type": options.device, "name": None, "dtype": "float32", "batch_size": 1, "world_size": 1},
-        "seed": seed,
-        "timings": {
-            "started_utc": started.isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "finished_utc": finished.isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "wall_s": wall_s,
-            "clips_per_s": evaluated / wall_s if wall_s > 0 else None,
-            "sessions": 1,
-            "stages_s": {},
-        },
-        "cache": {"enabled": False, "dir": None, "teacher_hits": 0, "teacher_misses": 0, "fvd_reference": None},
-        "files": {"per_clip": None, "manifest": None, "report": REPORT_FILE},
-        "profile": None,
-    }
+        protocol={"hash": protocol.hash(), "params": protocol.to_dict()},
+        dataset={"name": "files", "root": str(reference), "split": None, "fold": None, "manifest_hash": None},
+        decoders={"pair": None, "reconstruction": str(reconstruction), "teacher": None, "student": None},
+        metrics=entries,
+        clips=clips,
+        seed=seed,
+        resamples=resamples,
+        device={"type": options.device, "name": None, "dtype": "float32", "batch_size": 1, "world_size": 1},
+        timings=session_timings(started, finished, {}),
+        floors=floor_results(table, floors.describe(), per_clip_names, seed=seed, resamples=resamples),
+    )
+    write_document(run_dir, doc, table)
+    render_run_report(run_dir)
+    return ScoreResult(table=table, results=doc, run_dir=run_dir)
