@@ -15,7 +15,7 @@ from PIL import Image
 from evalkit.report.leaderboard import build_leaderboard
 from evalkit.report.samples import write_sample
 from evalkit.results.aggregate import per_clip_metric_result, pooled_metric_result, unavailable_metric_result
-from evalkit.results.io import read_results, write_per_clip, write_results
+from evalkit.results.document import clips_block, decoders_block, results_document, write_document
 from evalkit.results.schema import MetricResult
 
 from .dom import Node, parse
@@ -92,28 +92,30 @@ def _shape_profile(flops: int, median_s: float, peak: int) -> dict[str, Any]:
     }
 
 
-def build_run(
-    run_dir: Path,
-    *,
-    pair: str = "turbo-demo",
-    student_weights_sha: str | None = None,
-    created_utc: str = "2026-01-02T03:04:05+00:00",
-    protocol_hash: str = "abcdef123456",
-    dataset: str = "folder",
-    random_weights: bool = True,
-    psnr_shift: float = 0.0,
-    profile: bool = True,
-    clips: int = 6,
-    seed: int = 0,
-    teacher: str = "demo",
-    demo: str | None = None,
-    student_median_s: float = 0.05,
-) -> Path:
-    """Write a complete run folder (results.json, per_clip table, manifest, two samples) and return it."""
-    rng = np.random.default_rng(seed)
+PROVENANCE = {
+    "evalkit_version": "0.1.0",
+    "git_commit": "0123456789abcdef",
+    "git_dirty": False,
+    "python": "3.11",
+    "platform": "linux",
+    "packages": {},
+}
+DEVICE = {
+    "type": "cpu",
+    "name": "test cpu",
+    "dtype": "float32",
+    "batch_size": 1,
+    "world_size": 1,
+    "offload": False,
+    "autocast": False,
+}
+
+
+def _per_clip(rng: np.random.Generator, clips: int) -> tuple[list[str], pd.DataFrame]:
+    """``clips`` evaluated clips of three classes and one that failed to load, with PSNR and SSIM columns."""
     clip_ids = [f"{CLASS_NAMES[i % 3]}/clip_{i}.mp4" for i in range(clips)]
     teacher_psnr = rng.uniform(28, 34, clips)
-    student_psnr = teacher_psnr - rng.uniform(0.1, 2.0, clips) + psnr_shift
+    student_psnr = teacher_psnr - rng.uniform(0.1, 2.0, clips)
     teacher_ssim, student_ssim = rng.uniform(0.8, 0.95, clips), rng.uniform(0.7, 0.9, clips)
     pvt = rng.uniform(35, 40, clips)
     table = pd.DataFrame(
@@ -131,8 +133,74 @@ def build_run(
             "ssim.student_vs_teacher": [*rng.uniform(0.9, 1.0, clips), np.nan],
         }
     )
+    return clip_ids, table
+
+
+def _document(
+    run_dir: Path,
+    table: pd.DataFrame,
+    *,
+    pair: str = "turbo-demo",
+    teacher: str = "demo",
+    student_weights_sha: str | None = None,
+    random_weights: bool = True,
+    demo: str | None = None,
+    created_utc: str = "2026-01-02T03:04:05+00:00",
+    protocol_hash: str = "abcdef123456",
+    **differences: Any,
+) -> dict[str, Any]:
+    """The results document of a run over ``table`` through the real builder; ``differences`` replace its
+    arguments (dataset, metrics, files, sections)."""
+    student_weights = (
+        None
+        if student_weights_sha is None
+        else {"path": "s.safetensors", "sha256": student_weights_sha, "source": "explicit"}
+    )
+    decoders = decoders_block(
+        pair,
+        teacher,
+        {"student_weights": student_weights, **({"demo": demo} if demo else {})},
+        init="random" if random_weights else "pretrained",
+        posterior="mode",
+        dtype="float32",
+        state_sha256={"teacher": "t" * 64, "student": "s" * 64},
+    )
+    timings = {"started_utc": created_utc, "finished_utc": created_utc, "wall_s": 1.0, "sessions": 1, "stages_s": {}}
+    arguments = {
+        "run_id": run_dir.name,
+        "status": "complete",
+        "random_weights": random_weights,
+        "created_utc": created_utc,
+        "config": {"title": None},
+        "protocol": {"hash": protocol_hash, "params": {"frames": 9, "resolution": 32}},
+        "decoders": decoders,
+        "clips": clips_block(table, total=len(table)),
+        "seed": 0,
+        "resamples": 1000,
+        "device": DEVICE,
+        "timings": timings,
+        "provenance": PROVENANCE,
+    }
+    return results_document(**{**arguments, **differences})
+
+
+def build_run(
+    run_dir: Path,
+    *,
+    dataset: str = "folder",
+    psnr_shift: float = 0.0,
+    profile: bool = True,
+    clips: int = 6,
+    seed: int = 0,
+    student_median_s: float = 0.05,
+    **document: Any,
+) -> Path:
+    """Write a complete run folder (results.json, per_clip table, manifest, two samples) and return it;
+    ``document``: the decoder pair, weights, dates and protocol hash of :func:`_document`."""
+    rng = np.random.default_rng(seed)
+    clip_ids, table = _per_clip(rng, clips)
+    table["psnr.student"] += psnr_shift
     run_dir.mkdir(parents=True, exist_ok=True)
-    write_per_clip(run_dir, table)
     manifest = {
         "class_names": CLASS_NAMES,
         "clips": [
@@ -141,84 +209,24 @@ def build_run(
         ],
     }
     (run_dir / "manifest.json").write_text(json.dumps(manifest))
-    student_weights = (
-        None
-        if student_weights_sha is None
-        else {"path": "s.safetensors", "sha256": student_weights_sha, "source": "explicit"}
-    )
-    doc = {
-        "schema_version": 1,
-        "kind": "evalkit.run",
-        "run_id": run_dir.name,
-        "status": "complete",
-        "random_weights": random_weights,
-        "created_utc": created_utc,
-        "config": {"title": None},
-        "protocol": {"hash": protocol_hash, "params": {"frames": 9, "resolution": 32}},
-        "dataset": {
-            "name": dataset,
-            "root": "/data",
-            "split": "test",
-            "fold": None,
-            "manifest_hash": "m",
-            "clips_total": clips + 1,
+    cost = {
+        "teacher": {"params": 2_000_000, "shapes": [_shape_profile(8_000_000_000, 0.5, 400_000_000)], "onnx": None},
+        "student": {
+            "params": 500_000,
+            "shapes": [_shape_profile(1_000_000_000, student_median_s, 100_000_000)],
+            "onnx": None,
         },
-        "decoders": {
-            "pair": pair,
-            "init": "random" if random_weights else "pretrained",
-            "posterior": "mode",
-            "dtype": "float32",
-            "teacher": {"name": teacher, "weights": None, "state_sha256": "t" * 64},
-            "student": {"name": pair, "weights": student_weights, "state_sha256": "s" * 64},
-            "info": {"demo": demo} if demo else {},
-        },
-        "metrics": {name: result.to_dict() for name, result in _metrics(table, clips).items()},
-        "ci": {"method": "bootstrap-percentile", "level": 0.95, "resamples": 1000, "seed": 0},
-        "clips": {
-            "total": clips + 1,
-            "evaluated": clips,
-            "failed": 1,
-            "skipped": [{"clip_id": "broken/clip.mp4", "stage": "load", "reason": "cannot decode <b>header</b>"}],
-        },
-        "provenance": {
-            "evalkit_version": "0.1.0",
-            "git_commit": "0123456789abcdef",
-            "git_dirty": False,
-            "python": "3.11",
-            "platform": "linux",
-            "packages": {},
-        },
-        "device": {
-            "type": "cpu",
-            "name": "test cpu",
-            "dtype": "float32",
-            "batch_size": 1,
-            "world_size": 1,
-            "offload": False,
-            "autocast": False,
-        },
-        "seed": 0,
-        "timings": {
-            "started_utc": created_utc,
-            "finished_utc": created_utc,
-            "wall_s": 1.0,
-            "clips_per_s": 6.0,
-            "sessions": 1,
-            "stages_s": {},
-        },
-        "cache": {"enabled": False, "dir": None, "teacher_hits": 0, "teacher_misses": 0, "fvd_reference": None},
-        "files": {"per_clip": "per_clip.parquet", "manifest": "manifest.json", "report": "report.html"},
     }
-    if profile:
-        doc["profile"] = {
-            "teacher": {"params": 2_000_000, "shapes": [_shape_profile(8_000_000_000, 0.5, 400_000_000)], "onnx": None},
-            "student": {
-                "params": 500_000,
-                "shapes": [_shape_profile(1_000_000_000, student_median_s, 100_000_000)],
-                "onnx": None,
-            },
-        }
-    write_results(run_dir, doc)
+    doc = _document(
+        run_dir,
+        table,
+        dataset={"name": dataset, "root": "/data", "split": "test", "fold": None, "manifest_hash": "m"},
+        metrics=_metrics(table, clips),
+        manifest_file="manifest.json",
+        profile=cost if profile else None,
+        **document,
+    )
+    write_document(run_dir, doc, table)
     for index in range(2):
         frames = rng.integers(0, 256, size=(9, 32, 32, 3), dtype=np.uint8)
         noisy = np.clip(frames.astype(int) + rng.integers(-20, 20, frames.shape), 0, 255).astype(np.uint8)
@@ -449,21 +457,16 @@ def generation_section(run_dir: Path, *, random_weights: bool = True, reference:
 
 def build_generation_run(run_dir: Path, **section_options: Any) -> Path:
     """A standalone generate-check folder: schema-v1 results.json with empty ``metrics`` and a ``generation`` key."""
-    build_run(run_dir, clips=2)
-    for leftover in ("per_clip.parquet", "manifest.json"):
-        (run_dir / leftover).unlink()
-    shutil.rmtree(run_dir / "samples")
-    doc = read_results(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
     section = generation_section(run_dir, **section_options)
-    doc.update(
-        {
-            "metrics": {},
-            "dataset": {**doc["dataset"], "name": "generated", "root": None, "split": None},
-            "files": {"per_clip": None, "manifest": None, "report": "report.html"},
-            "random_weights": section["random_weights"],
-            "profile": None,
-            "generation": section,
-        }
+    _, table = _per_clip(np.random.default_rng(0), 2)
+    doc = _document(
+        run_dir,
+        table,
+        random_weights=section["random_weights"],
+        dataset={"name": "generated", "root": None, "split": None, "fold": None, "manifest_hash": "m"},
+        metrics={},
+        generation=section,
     )
-    write_results(run_dir, doc)
+    write_document(run_dir, doc)
     return run_dir
