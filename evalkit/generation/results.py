@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import pandas as pd
 
 from evalkit.generation.check import COMPARISON, REFERENCE_NOTE, CheckOutcome
 from evalkit.generation.flicker import save_flicker_figure
@@ -24,39 +21,15 @@ from evalkit.models.interfaces import DecoderPair
 from evalkit.pipeline.quantize import OUTPUT_QUANTISATION
 from evalkit.pipeline.teacher_cache import state_dict_sha256
 from evalkit.report.run_report import render_run_report
-from evalkit.results.atomic import atomic_path
-from evalkit.results.document import (
-    clips_block,
-    decoders_block,
-    results_document,
-    session_timings,
-    utc_stamp,
-    write_document,
-)
-from evalkit.results.io import read_results, write_results
+from evalkit.results.document import clips_block, decoders_block, results_document, session_timings, write_document
+from evalkit.results.io import read_results, write_per_clip, write_results
 from evalkit.results.sample_size import comparability_note, metric_caption
 from evalkit.results.schema import COMPARISONS, DELTAS, MetricResult, ResultsSchemaError
 from evalkit.results.summary import format_estimate
 
-logger = logging.getLogger(__name__)
-
 GENERATION_VERSION = 1
 PER_SAMPLE_FILE = "generation.parquet"
-PER_SAMPLE_CSV_FILE = "generation.csv"
 FLICKER_FIGURE = "generation_flicker.png"
-
-
-def write_per_sample(run_dir: Path, table: pd.DataFrame) -> str:
-    """The per-sample table as parquet (CSV when no parquet engine is installed); returns the file name."""
-    try:
-        with atomic_path(run_dir / PER_SAMPLE_FILE) as tmp:
-            table.to_parquet(tmp, index=False)
-        return PER_SAMPLE_FILE
-    except ImportError as exc:
-        logger.warning("parquet unavailable (%s); writing %s instead", exc, PER_SAMPLE_CSV_FILE)
-    with atomic_path(run_dir / PER_SAMPLE_CSV_FILE) as tmp:
-        table.to_csv(tmp, index=False)
-    return PER_SAMPLE_CSV_FILE
 
 
 def generation_section(
@@ -91,7 +64,7 @@ def generation_section(
         },
         "flicker": None if outcome.flicker is None else {**outcome.flicker, "figure": figure},
         "files": {
-            "per_sample": write_per_sample(run_dir, table),
+            "per_sample": write_per_clip(run_dir, table, PER_SAMPLE_FILE).name,
             "clips": outcome.saved_clips,
             "flicker_figure": figure,
         },
@@ -144,7 +117,6 @@ def write_generation_run(
         run_id=run_dir.name,
         status="complete" if samples["failed"] == 0 else "partial",
         random_weights=section["random_weights"],
-        created_utc=utc_stamp(finished),
         config=config,
         protocol=generation_protocol(section["latents"], section["source"]),
         dataset={

@@ -25,14 +25,7 @@ from evalkit.metrics.factory import METRICS, MetricOptions, build_metrics, set_a
 from evalkit.pipeline.floors import FloorSettings
 from evalkit.pipeline.metric_entries import metric_entries, pooled_entry
 from evalkit.report.run_report import render_run_report
-from evalkit.results.document import (
-    clips_block,
-    per_clip_table,
-    results_document,
-    session_timings,
-    utc_stamp,
-    write_document,
-)
+from evalkit.results.document import clips_block, per_clip_table, results_document, session_timings, write_document
 from evalkit.results.floors import floor_results
 from evalkit.results.schema import FLOORS, floor_column, floor_comparison, per_clip_column, run_status
 from evalkit.results.stats import DEFAULT_RESAMPLES
@@ -193,7 +186,6 @@ def score_videos(
         run_id=run_dir.name,
         status=run_status(clips["evaluated"], clips["total"]),
         random_weights=False,
-        created_utc=utc_stamp(finished),
         config={
             "command": "score",
             "reference": str(reference),

@@ -8,7 +8,7 @@ throughput are made here, so the three documents cannot drift apart.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,17 +16,11 @@ import numpy as np
 import pandas as pd
 
 from evalkit.results.io import write_per_clip, write_results
-from evalkit.results.provenance import provenance as current_provenance
+from evalkit.results.provenance import provenance
 from evalkit.results.schema import PER_CLIP_BASE_COLUMNS, REPORT_FILE, RESULTS_KIND, SCHEMA_VERSION, MetricResult
 from evalkit.results.stats import CI_LEVEL, CI_METHOD
 
-NO_CACHE: dict[str, Any] = {
-    "enabled": False,
-    "dir": None,
-    "teacher_hits": 0,
-    "teacher_misses": 0,
-    "fvd_reference": None,
-}
+NO_CACHE = {"enabled": False, "dir": None, "teacher_hits": 0, "teacher_misses": 0, "fvd_reference": None}
 """The ``cache`` block of a command that keeps no teacher cache (score, generate-check)."""
 
 
@@ -116,14 +110,11 @@ def results_document(
     manifest_file: str | None = None,
     cache: dict[str, Any] | None = None,
     profile: dict[str, Any] | None = None,
-    created_utc: str | None = None,
-    provenance: dict[str, Any] | None = None,
     **sections: Any,
 ) -> dict[str, Any]:
-    """A schema-v1 document. ``dataset`` gets ``clips_total`` and ``timings`` gets ``clips_per_s`` from ``clips``;
-    ``files.per_clip`` stays None until the table is written; ``sections`` are command-specific top-level keys
-    (``floors``, ``per_frame``, ``tiling``, ``generation``). ``created_utc`` defaults to now, ``provenance`` to
-    this checkout's."""
+    """A schema-v1 document, created when ``timings`` finished. ``dataset`` gets ``clips_total`` and ``timings``
+    ``clips_per_s`` from ``clips``; ``files.per_clip`` stays None until the table is written; ``sections`` are
+    command-specific top-level keys (``floors``, ``per_frame``, ``tiling``, ``generation``)."""
     wall_s = timings["wall_s"]
     return {
         "schema_version": SCHEMA_VERSION,
@@ -131,7 +122,7 @@ def results_document(
         "run_id": run_id,
         "status": status,
         "random_weights": bool(random_weights),
-        "created_utc": created_utc or utc_stamp(datetime.now(UTC)),
+        "created_utc": timings["finished_utc"],
         "config": config,
         "protocol": protocol,
         "dataset": {**dataset, "clips_total": clips["total"]},
@@ -139,7 +130,7 @@ def results_document(
         "metrics": {name: entry.to_dict() for name, entry in metrics.items()},
         "ci": {"method": CI_METHOD, "level": CI_LEVEL, "resamples": resamples, "seed": seed},
         "clips": clips,
-        "provenance": provenance or current_provenance(),
+        "provenance": provenance(),
         "device": device,
         "seed": seed,
         "timings": {**timings, "clips_per_s": clips["evaluated"] / wall_s if wall_s > 0 else None},
@@ -151,8 +142,7 @@ def results_document(
 
 
 def write_document(run_dir: Path, doc: dict[str, Any], table: pd.DataFrame | None = None) -> dict[str, Any]:
-    """Write the per-clip table (its file name goes into ``files.per_clip``) and then ``results.json`` into
-    ``run_dir``; returns ``doc``."""
+    """Write the per-clip table (its name into ``files.per_clip``), then ``results.json``, into ``run_dir``."""
     run_dir.mkdir(parents=True, exist_ok=True)
     if table is not None:
         doc["files"]["per_clip"] = write_per_clip(run_dir, table).name

@@ -86,18 +86,19 @@ def merge_profile(path: str | os.PathLike[str], profile: dict[str, Any]) -> Path
     return write_results(path, doc)
 
 
-def write_per_clip(run_dir: str | os.PathLike[str], table: pd.DataFrame) -> Path:
-    """Write the per-clip table as parquet, or as CSV when no parquet engine is installed."""
-    run_dir = Path(run_dir)
+def write_per_clip(run_dir: str | os.PathLike[str], table: pd.DataFrame, name: str = PER_CLIP_FILE) -> Path:
+    """Write a per-clip table as parquet ``name``, or as CSV of the same stem when no parquet engine is installed."""
+    parquet = Path(run_dir) / name
+    csv = parquet.with_suffix(".csv")
     try:
-        with atomic_path(run_dir / PER_CLIP_FILE) as tmp:
+        with atomic_path(parquet) as tmp:
             table.to_parquet(tmp, index=False)
-        return run_dir / PER_CLIP_FILE
+        return parquet
     except ImportError as exc:
-        logger.warning("parquet unavailable (%s); writing %s instead", exc, PER_CLIP_CSV_FILE)
-    with atomic_path(run_dir / PER_CLIP_CSV_FILE) as tmp:
+        logger.warning("parquet unavailable (%s); writing %s instead", exc, csv.name)
+    with atomic_path(csv) as tmp:
         table.to_csv(tmp, index=False)
-    return run_dir / PER_CLIP_CSV_FILE
+    return csv
 
 
 def read_per_clip(run_dir: str | os.PathLike[str]) -> pd.DataFrame:
