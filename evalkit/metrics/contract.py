@@ -1,11 +1,10 @@
 """The one contract every metric meets, so the pipeline, ``ThreeWay`` and the registry never ask which metric it is.
 
-A metric streams uint8 clip pairs ``(B, T, H, W, 3)`` through ``update(reference, candidate, clip_ids)``, gives
-``per_clip()`` values (empty for pooled metrics) and ``compute()`` (value, counts, direction, variant label), and
-round-trips its state for resume and rank gathering (``state_dict`` / ``load_state_dict`` / ``merge``). Its class
-builds it from ``MetricOptions`` (``from_options``) and says what makes it unavailable, so a registry line is all
-a new metric needs besides its module. Per-clip metrics derive from ``base.FrameAveragedMetric``; pooled ones
-(FVD) from :class:`PooledMetric`, whose clips become detector features pooled over the whole set.
+A metric streams uint8 clip pairs ``(B, T, H, W, 3)`` through ``update``, gives ``per_clip()`` values (none when
+pooled) and ``compute()`` (value, counts, direction, variant), and round-trips its state for resume and rank
+gathering. Its class builds it from ``MetricOptions`` and says what makes it unavailable, so a new metric is its
+module and one registry line. Per-clip metrics derive from ``base.FrameAveragedMetric``, pooled ones (FVD) from
+:class:`PooledMetric`.
 """
 
 from __future__ import annotations
@@ -28,16 +27,16 @@ class Metric(ABC):
     higher_is_better: ClassVar[bool]
     pooled: ClassVar[bool] = False
     unavailable_errors: ClassVar[tuple[type[Exception], ...]] = ()
-    """Errors of ``from_options`` (besides ``WeightsUnavailable``) that make the metric unavailable, not a bug."""
+    """Errors of ``from_options`` besides ``WeightsUnavailable`` that make the metric unavailable (not a bug)."""
 
     @classmethod
     @abstractmethod
     def from_options(cls, options: MetricOptions) -> Metric:
-        """The metric as ``options`` configure it, its weight files resolved (``WeightsUnavailable`` if missing)."""
+        """The metric as ``options`` configure it, weight files resolved (``WeightsUnavailable`` when missing)."""
 
     @classmethod
     def weight_name(cls, options: MetricOptions) -> str | None:
-        """The ``evalkit.weights`` file ``options`` make it load, named in the fetch command when it is missing."""
+        """The ``evalkit.weights`` file ``options`` make it load (named in the fetch command when missing)."""
         return None
 
     @classmethod
@@ -60,7 +59,7 @@ class Metric(ABC):
 
     @abstractmethod
     def per_clip(self) -> dict[str, float]:
-        """Each clip's value, keyed by clip id (empty for pooled metrics)."""
+        """Each clip's value, keyed by clip id."""
 
     @abstractmethod
     def compute(self) -> dict[str, Any]:
@@ -84,12 +83,12 @@ class Metric(ABC):
 
 
 class PooledMetric(Metric):
-    """A metric of whole sets (FVD): each clip becomes detector features, pooled per set; one detector pass per
-    side serves every comparison that side is in (``ThreeWay``)."""
+    """A metric of whole sets (FVD): clips become detector features pooled per set, so one detector pass per side
+    can serve every comparison that side is in (``ThreeWay.update_pooled``)."""
 
     pooled: ClassVar[bool] = True
     reference_frozen: bool
-    """True when the reference set is cached statistics: ``update`` then takes no reference clips or features."""
+    """True when the reference set is cached statistics: updates then take no reference clips or features."""
 
     @abstractmethod
     def fresh(self, reference_stats: FeatureStats | None = None) -> PooledMetric:
@@ -107,7 +106,7 @@ class PooledMetric(Metric):
         clip_ids: Sequence[str],
         frames_per_clip: int,
     ) -> None:
-        """Add precomputed features ``(B, D)`` of clips of ``frames_per_clip`` frames."""
+        """Add the features ``(B, D)`` of clips of ``frames_per_clip`` frames."""
 
     def per_clip(self) -> dict[str, float]:
         """A pooled metric is a property of the whole set: there are no per-clip values (always empty)."""

@@ -220,7 +220,12 @@ class FVD(PooledMetric):
         self.protocol = FVD_VARIANTS[variant]
         self.device = torch.device(device)
         self.clip_batch = clip_batch
-        self.keep_features = keep_features and reference_stats is None
+        self.keep_features = keep_features
+        self._empty(reference_stats)
+
+    def _empty(self, reference_stats: FeatureStats | None) -> None:
+        """No clips yet; the reference set is ``reference_stats`` (cached: no per-clip features kept) if given."""
+        self.keep_features = self.keep_features and reference_stats is None
         self.reference_frozen = reference_stats is not None
         self.reference_stats = copy.deepcopy(reference_stats) if reference_stats is not None else FeatureStats()
         self.candidate_stats = FeatureStats()
@@ -235,27 +240,19 @@ class FVD(PooledMetric):
         if options.fvd_variant not in FVD_VARIANTS:
             raise ValueError(f"unknown FVD variant {options.fvd_variant!r}; choose one of: {', '.join(FVD_VARIANTS)}")
         resolved = resolve(cls.weight_name(options), options.fvd_detector, options.allow_download)
+        settings = {"variant": options.fvd_variant, "device": options.device, "clip_batch": options.clip_batch}
         if options.fvd_variant != "videomae":
             detector = load_detector(resolved.path, resolved.sha256, options.device)
-            return cls(
-                detector,
-                resolved.sha256,
-                variant=options.fvd_variant,
-                device=options.device,
-                clip_batch=options.clip_batch,
-                detector_name=resolved.path.name,
-            )
+            return cls(detector, resolved.sha256, detector_name=resolved.path.name, **settings)
         backbone = load_videomae(resolved.path, options.device)
         return cls(
             backbone,
             resolved.sha256,
-            variant="videomae",
-            device=options.device,
-            clip_batch=options.clip_batch,
             detector_name=f"{resolved.name} ({resolved.path.name})",
             feature_dim=backbone.feature_dim,
             detector_input=backbone.input_label,
             detector_trust=f"sha256 recorded on load; Hub revision {resolved.revision or 'not known (explicit path)'}",
+            **settings,
         )
 
     @classmethod
@@ -282,20 +279,9 @@ class FVD(PooledMetric):
 
     def fresh(self, reference_stats: FeatureStats | None = None) -> FVD:
         """An empty FVD with the same detector and settings (optionally on cached ``reference_stats``)."""
-        return FVD(
-            self.detector,
-            self.detector_sha256,
-            variant=self.protocol.name,
-            device=self.device,
-            clip_batch=self.clip_batch,
-            keep_features=self.keep_features,
-            reference_stats=reference_stats,
-            detector_name=self.detector_name,
-            seed=self.seed,
-            feature_dim=self.feature_dim,
-            detector_input=self.detector_input,
-            detector_trust=self.detector_trust,
-        )
+        twin = copy.copy(self)
+        twin._empty(reference_stats)
+        return twin
 
     @property
     def clips_needed(self) -> int:
