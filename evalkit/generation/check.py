@@ -26,7 +26,9 @@ from evalkit.generation.flicker import FlickerCurves
 from evalkit.generation.latents import GeneratedLatent, check_latent
 from evalkit.generation.reference import ReferenceSet, reference_features
 from evalkit.metrics import METRICS, MetricOptions, build_metrics
-from evalkit.metrics.fvd import FVD
+from evalkit.metrics.contract import PooledMetric
+from evalkit.metrics.frechet import FeatureStats
+from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
 from evalkit.models.registry import denormalize_pipeline_latents
 from evalkit.pipeline.devices import Placement
@@ -151,22 +153,18 @@ def _check_inputs(items: list[GeneratedLatent], pair: DecoderPair, metrics: tupl
 
 
 class _PooledFVD:
-    """The three set-level FVDs, fed by one detector pass per decoded clip."""
+    """The three set-level FVDs (against the real set's cached statistics when there is one), one detector pass
+    per decoded clip."""
 
-    def __init__(self, fvd: FVD, reference_stats: Any | None) -> None:
-        self.pair = fvd.fresh()
+    def __init__(self, fvd: PooledMetric, reference_stats: FeatureStats | None) -> None:
+        self.three_way = ThreeWay(fvd, reference_stats=reference_stats, against_truth=reference_stats is not None)
+        self.pair = self.three_way.metrics[COMPARISON]
         self.against_real = None
         if reference_stats is not None:
-            self.against_real = {"teacher": fvd.fresh(reference_stats), "student": fvd.fresh(reference_stats)}
-        self.fvd = fvd
+            self.against_real = {role: self.three_way.metrics[role] for role in ("teacher", "student")}
 
     def update(self, clips: dict[str, torch.Tensor], sample_id: str) -> None:
-        feats = {role: self.fvd.features(clip[None]) for role, clip in clips.items()}
-        frames = clips["teacher"].shape[0]
-        self.pair.update_features(feats["teacher"], feats["student"], [sample_id], frames)
-        if self.against_real is not None:
-            for role, metric in self.against_real.items():
-                metric.update_features(None, feats[role], [sample_id], frames)
+        self.three_way.update(None, clips["teacher"][None], clips["student"][None], [sample_id])
 
     def result(self) -> MetricResult:
         spec = METRICS.get("fvd")

@@ -1,8 +1,8 @@
 """Streaming video metrics (PSNR, SSIM, MS-SSIM, LPIPS, FVD, VMAF, temporal difference error), per clip and three-way.
 
-Every metric takes uint8 clips ``(B, T, H, W, 3)`` through ``update(reference, candidate, clip_ids)`` and
-offers ``per_clip()``, ``compute()`` (value + variant label), ``state_dict()``, ``load_state_dict()`` and
-``merge()``. ``METRICS`` lists them with their direction; ``build_metric`` builds one from options.
+Every metric meets ``contract.Metric``: uint8 clips ``(B, T, H, W, 3)`` through ``update(reference, candidate,
+clip_ids)``, then ``per_clip()``, ``compute()`` (value + variant label), ``state_dict()``, ``load_state_dict()`` and
+``merge()``. ``METRICS`` lists them with their direction; each entry builds its metric from options.
 """
 
 from evalkit.metrics.factory import (

@@ -8,11 +8,16 @@ the clips; the clip-level sums are its whole state, so ``merge`` of per-rank sta
 from __future__ import annotations
 
 import copy
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
+
+from evalkit.metrics.contract import Metric
+
+if TYPE_CHECKING:
+    from evalkit.metrics.factory import MetricOptions
 
 STATE_VERSION = 1
 CPU_CHUNK_PIXELS = 2**17  # frame pixels per metric call on CPU (see FrameAveragedMetric.chunk_frames)
@@ -61,7 +66,7 @@ def check_state_header(state: dict[str, Any], name: str, variant: dict[str, Any]
         raise ValueError(f"{name}: saved variant {state.get('variant')!r} differs from this metric's {variant!r}")
 
 
-class FrameAveragedMetric(ABC):
+class FrameAveragedMetric(Metric):
     """Streaming metric scored per frame: per clip = mean of its frames; dataset = mean over clips.
 
     Subclasses implement ``_frame_values(reference, candidate)`` on float frames ``(N, 3, H, W)`` in [0, 1]
@@ -69,8 +74,6 @@ class FrameAveragedMetric(ABC):
     ``frame_batch`` fixes the frames per call; None chooses by device (:meth:`chunk_frames`).
     """
 
-    name: ClassVar[str]
-    higher_is_better: ClassVar[bool]
     unit_dtype: ClassVar[torch.dtype] = torch.float32
 
     def __init__(self, device: str | torch.device = "cpu", frame_batch: int | None = None) -> None:
@@ -80,10 +83,10 @@ class FrameAveragedMetric(ABC):
         self.frame_batch = frame_batch
         self._clips: dict[str, dict[str, float]] = {}
 
-    @property
-    @abstractmethod
-    def variant(self) -> dict[str, Any]:
-        """The exact settings that make this number comparable with another (stored with every result)."""
+    @classmethod
+    def from_options(cls, options: MetricOptions) -> FrameAveragedMetric:
+        """The metric on ``options.device`` with ``options.frame_batch`` frames per call."""
+        return cls(device=options.device, frame_batch=options.frame_batch)
 
     @abstractmethod
     def _frame_values(self, reference: torch.Tensor, candidate: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -207,10 +210,6 @@ class FrameAveragedMetric(ABC):
         twin._clips = {}
         return twin
 
-    def reset(self) -> None:
-        """Forget every scored clip."""
-        self._clips.clear()
-
     def state_dict(self) -> dict[str, Any]:
         """Plain-Python state (JSON- and torch.save-safe) for resume and for gathering ranks."""
         return {
@@ -225,9 +224,9 @@ class FrameAveragedMetric(ABC):
         check_state_header(state, self.name, self.variant)
         self._clips = copy.deepcopy(state["clips"])
 
-    def merge(self, other: FrameAveragedMetric | dict[str, Any]) -> None:
+    def merge(self, other: Metric | dict[str, Any]) -> None:
         """Add another rank's clips (a metric or its ``state_dict()``); a clip scored twice is an error."""
-        state = other.state_dict() if isinstance(other, FrameAveragedMetric) else other
+        state = other.state_dict() if isinstance(other, Metric) else other
         check_state_header(state, self.name, self.variant)
         overlap = sorted(set(state["clips"]) & set(self._clips))
         if overlap:

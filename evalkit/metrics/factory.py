@@ -1,21 +1,22 @@
-"""Build metric objects from registry names and one options record, resolving their weight files.
+"""The metric registry and one options record; each registry entry builds its metric (``MetricSpec.build``).
 
 LPIPS needs a torchvision backbone and FVD the I3D detector; both come through ``evalkit.weights.resolve``
 (explicit path > local cache > download only when online). A missing file makes the metric *unavailable*,
-reported with the file name and fetch command, never computed with stand-in weights.
+reported with the file name and fetch command, never computed with stand-in weights. Adding a metric takes its
+module (a ``contract.Metric`` class) and one ``MetricSpec`` line here.
 """
 
 from __future__ import annotations
 
 import importlib
-import logging
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalkit.registry import Registry
-from evalkit.weights import WeightsUnavailable, get_spec, resolve
+from evalkit.weights import WeightsUnavailable, get_spec
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from evalkit.metrics.contract import Metric
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,19 @@ class MetricSpec:
     unit: str = ""
     per_clip: bool = True
 
-    def load_class(self) -> type:
+    def load_class(self) -> type[Metric]:
         """Import and return the metric class (heavy imports wait until a metric is built)."""
         module_name, _, attr = self.target.partition(":")
         return getattr(importlib.import_module(module_name), attr)
+
+    def build(self, options: MetricOptions) -> Metric:
+        """The metric as ``options`` configure it (its class's ``from_options``)."""
+        return self.load_class().from_options(options)
+
+    def fetch_command(self, options: MetricOptions) -> str | None:
+        """The command that fetches the weight file ``options`` make this metric load, if it loads one."""
+        weight = self.load_class().weight_name(options)
+        return None if weight is None else get_spec(weight).fetch_command
 
 
 METRICS: Registry[MetricSpec] = Registry("metric")
@@ -93,103 +103,41 @@ class UnavailableMetric:
     fetch: str | None
 
 
-def build_metric(name: str, options: MetricOptions | None = None) -> Any:
+def build_metric(name: str, options: MetricOptions | None = None) -> Metric:
     """One metric object for registry ``name``; raises ``WeightsUnavailable`` when its weight file is missing."""
-    options = options or MetricOptions()
-    cls = METRICS.get(name).load_class()
-    if name in ("psnr", "tdiff", "msssim", "vmaf"):
-        return cls(device=options.device, frame_batch=options.frame_batch)
-    if name == "ssim":
-        return cls(variant=options.ssim_variant, device=options.device, frame_batch=options.frame_batch)
-    if name == "lpips":
-        from evalkit.metrics.lpips import BACKBONE_WEIGHTS, LPIPS_NETS
-
-        if options.lpips_net not in LPIPS_NETS:
-            raise ValueError(f"unknown LPIPS network {options.lpips_net!r}; choose one of: {', '.join(LPIPS_NETS)}")
-        backbone = resolve(BACKBONE_WEIGHTS[options.lpips_net], options.lpips_weights, options.allow_download)
-        return cls(backbone.path, options.lpips_net, backbone.sha256, options.device, options.frame_batch)
-    from evalkit.metrics.fvd import DETECTOR_WEIGHTS, FVD_VARIANTS, load_detector
-
-    if options.fvd_variant not in FVD_VARIANTS:
-        raise ValueError(f"unknown FVD variant {options.fvd_variant!r}; choose one of: {', '.join(FVD_VARIANTS)}")
-    resolved = resolve(DETECTOR_WEIGHTS[options.fvd_variant], options.fvd_detector, options.allow_download)
-    if options.fvd_variant == "videomae":
-        from evalkit.metrics.videomae import load_videomae
-
-        backbone = load_videomae(resolved.path, options.device)
-        return cls(
-            backbone,
-            resolved.sha256,
-            variant="videomae",
-            device=options.device,
-            clip_batch=options.clip_batch,
-            detector_name=f"{resolved.name} ({resolved.path.name})",
-            feature_dim=backbone.feature_dim,
-            detector_input=backbone.input_label,
-            detector_trust=f"sha256 recorded on load; Hub revision {resolved.revision or 'not known (explicit path)'}",
-        )
-    detector = load_detector(resolved.path, resolved.sha256, options.device)
-    return cls(
-        detector,
-        resolved.sha256,
-        variant=options.fvd_variant,
-        device=options.device,
-        clip_batch=options.clip_batch,
-        detector_name=resolved.path.name,
-    )
+    return METRICS.get(name).build(options or MetricOptions())
 
 
 def build_metrics(
     names: list[str], options: MetricOptions | None = None, min_side: int | None = None
-) -> tuple[dict[str, Any], dict[str, UnavailableMetric]]:
+) -> tuple[dict[str, Metric], dict[str, UnavailableMetric]]:
     """Build every named metric; those whose weights or tools are missing or refused, or that cannot score frames
     whose short side is ``min_side`` pixels (MS-SSIM), are returned as ``UnavailableMetric``."""
-    from evalkit.metrics.fvd import DETECTOR_WEIGHTS, DetectorRefusedError
-    from evalkit.metrics.videomae import VideoMAEFileError
-
+    options = options or MetricOptions()
     built, unavailable = {}, {}
     for name in names:
-        if name == "msssim" and min_side is not None:
-            from evalkit.metrics.msssim import too_small_reason
-
-            reason = too_small_reason(min_side, min_side)
-            if reason is not None:
-                unavailable[name] = UnavailableMetric(name, reason, None)
-                continue
+        spec = METRICS.get(name)
+        metric_class = spec.load_class()
+        reason = None if min_side is None else metric_class.too_small(min_side)
+        if reason is not None:
+            unavailable[name] = UnavailableMetric(name, reason, None)
+            continue
         try:
-            built[name] = build_metric(name, options)
-        except (WeightsUnavailable, DetectorRefusedError, VideoMAEFileError) as exc:
-            chosen = options or MetricOptions()
-            weight = {"lpips": f"lpips-{chosen.lpips_net}", "fvd": DETECTOR_WEIGHTS.get(chosen.fvd_variant)}[name]
-            unavailable[name] = UnavailableMetric(name, str(exc), get_spec(weight).fetch_command)
+            built[name] = spec.build(options)
+        except (WeightsUnavailable, *metric_class.unavailable_errors) as exc:
+            unavailable[name] = UnavailableMetric(name, str(exc), spec.fetch_command(options))
         except MetricUnavailableError as exc:
             unavailable[name] = UnavailableMetric(name, str(exc), None)
     return built, unavailable
 
 
-def set_aside_for_clip_count(built: dict[str, Any], unavailable: dict[str, UnavailableMetric], num_clips: int) -> None:
-    """Before any clip is decoded: move FVD into ``unavailable`` when ``num_clips`` cannot give it (its
-    covariance needs 1 or 2 clips per set), and log what a small N costs (not comparable, no FVD∞)."""
-    from evalkit.metrics.fvd import FVD
-    from evalkit.metrics.fvd_sample_size import min_clips, min_clips_for_extrapolation
-
-    fvd = built.get("fvd")
-    if not isinstance(fvd, FVD):
-        return
-    if num_clips < fvd.clips_needed:
-        del built["fvd"]
-        unavailable["fvd"] = UnavailableMetric(
-            "fvd",
-            f"FVD ({fvd.protocol.name}) needs at least {fvd.clips_needed} clips per set; the manifest has {num_clips}",
-            None,
-        )
-        return
-    minimum = min_clips(fvd.feature_dim)
-    if num_clips < minimum:
-        logger.warning("FVD from %d clips will be marked not comparable (minimum %d per set)", num_clips, minimum)
-    if num_clips < min_clips_for_extrapolation(fvd.feature_dim):
-        logger.warning(
-            "FVD∞ unavailable: it needs %d clips per set, the manifest has %d",
-            min_clips_for_extrapolation(fvd.feature_dim),
-            num_clips,
-        )
+def set_aside_for_clip_count(
+    built: dict[str, Metric], unavailable: dict[str, UnavailableMetric], num_clips: int
+) -> None:
+    """Before any clip is decoded: move a metric that ``num_clips`` clips per set cannot give (FVD's covariance
+    needs 1 or 2) into ``unavailable``; each metric logs what a small N costs it."""
+    for name, metric in list(built.items()):
+        reason = metric.too_few_clips(num_clips)
+        if reason is not None:
+            del built[name]
+            unavailable[name] = UnavailableMetric(name, reason, None)

@@ -31,20 +31,35 @@ then refused unless it maps a (1, 3, 16, 224, 224) probe to 400 features. No pub
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import torch
 
 from evalkit.errors import InputError
 from evalkit.metrics.base import STATE_VERSION, check_clip_pair, check_state_header
+from evalkit.metrics.contract import Metric, PooledMetric
 from evalkit.metrics.frechet import FeatureStats, frechet_distance
-from evalkit.metrics.fvd_sample_size import I3D_FEATURE_DIM, TooFewClipsError, extrapolate, sample_size_fields
+from evalkit.metrics.fvd_sample_size import (
+    I3D_FEATURE_DIM,
+    TooFewClipsError,
+    extrapolate,
+    min_clips,
+    min_clips_for_extrapolation,
+    sample_size_fields,
+)
 from evalkit.metrics.videomae import BACKBONE as VIDEOMAE_BACKBONE
-from evalkit.weights import sha256_file
+from evalkit.metrics.videomae import VideoMAEFileError, load_videomae
+from evalkit.weights import resolve, sha256_file
+
+if TYPE_CHECKING:
+    from evalkit.metrics.factory import MetricOptions
+
+logger = logging.getLogger(__name__)
 
 DETECTOR_FILE = "i3d_torchscript.pt"
 DETECTOR_PROBE_SHAPE = (1, 3, 16, 224, 224)
@@ -156,7 +171,7 @@ def _to_detector_input(clips: torch.Tensor, protocol: FVDProtocol) -> torch.Tens
     return video / 255.0 if protocol.input_range == "[0,1]" else video
 
 
-class FVD:
+class FVD(PooledMetric):
     """Streaming FVD: ``update`` uint8 clip pairs, ``compute`` the Fréchet distance of the pooled features.
 
     Args:
@@ -176,6 +191,7 @@ class FVD:
 
     name: ClassVar[str] = "fvd"
     higher_is_better: ClassVar[bool] = False
+    unavailable_errors: ClassVar[tuple[type[Exception], ...]] = (DetectorRefusedError, VideoMAEFileError)
 
     def __init__(
         self,
@@ -204,7 +220,12 @@ class FVD:
         self.protocol = FVD_VARIANTS[variant]
         self.device = torch.device(device)
         self.clip_batch = clip_batch
-        self.keep_features = keep_features and reference_stats is None
+        self.keep_features = keep_features
+        self._empty(reference_stats)
+
+    def _empty(self, reference_stats: FeatureStats | None) -> None:
+        """No clips yet; the reference set is ``reference_stats`` (cached: no per-clip features kept) if given."""
+        self.keep_features = self.keep_features and reference_stats is None
         self.reference_frozen = reference_stats is not None
         self.reference_stats = copy.deepcopy(reference_stats) if reference_stats is not None else FeatureStats()
         self.candidate_stats = FeatureStats()
@@ -212,22 +233,55 @@ class FVD:
         self._clip_ids: list[str] = []
         self._features: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
+    @classmethod
+    def from_options(cls, options: MetricOptions) -> FVD:
+        """FVD of ``options.fvd_variant`` with its detector (I3D or VideoMAE) from ``options.fvd_detector`` or the
+        weights resolver; the I3D file is refused unless its hash and probe output are StyleGAN-V's."""
+        if options.fvd_variant not in FVD_VARIANTS:
+            raise ValueError(f"unknown FVD variant {options.fvd_variant!r}; choose one of: {', '.join(FVD_VARIANTS)}")
+        resolved = resolve(cls.weight_name(options), options.fvd_detector, options.allow_download)
+        settings = {"variant": options.fvd_variant, "device": options.device, "clip_batch": options.clip_batch}
+        if options.fvd_variant != "videomae":
+            detector = load_detector(resolved.path, resolved.sha256, options.device)
+            return cls(detector, resolved.sha256, detector_name=resolved.path.name, **settings)
+        backbone = load_videomae(resolved.path, options.device)
+        return cls(
+            backbone,
+            resolved.sha256,
+            detector_name=f"{resolved.name} ({resolved.path.name})",
+            feature_dim=backbone.feature_dim,
+            detector_input=backbone.input_label,
+            detector_trust=f"sha256 recorded on load; Hub revision {resolved.revision or 'not known (explicit path)'}",
+            **settings,
+        )
+
+    @classmethod
+    def weight_name(cls, options: MetricOptions) -> str | None:
+        """The detector file of ``options.fvd_variant``."""
+        return DETECTOR_WEIGHTS.get(options.fvd_variant)
+
+    def too_few_clips(self, num_clips: int) -> str | None:
+        """Why ``num_clips`` clips per set cannot give this FVD (its covariance needs 1 or 2 clips per set); logs
+        what a small N costs (not comparable, no FVD∞)."""
+        if num_clips < self.clips_needed:
+            needs = f"FVD ({self.protocol.name}) needs at least {self.clips_needed} clips per set"
+            return f"{needs}; the manifest has {num_clips}"
+        minimum = min_clips(self.feature_dim)
+        if num_clips < minimum:
+            logger.warning("FVD from %d clips will be marked not comparable (minimum %d per set)", num_clips, minimum)
+        if num_clips < min_clips_for_extrapolation(self.feature_dim):
+            logger.warning(
+                "FVD∞ unavailable: it needs %d clips per set, the manifest has %d",
+                min_clips_for_extrapolation(self.feature_dim),
+                num_clips,
+            )
+        return None
+
     def fresh(self, reference_stats: FeatureStats | None = None) -> FVD:
         """An empty FVD with the same detector and settings (optionally on cached ``reference_stats``)."""
-        return FVD(
-            self.detector,
-            self.detector_sha256,
-            variant=self.protocol.name,
-            device=self.device,
-            clip_batch=self.clip_batch,
-            keep_features=self.keep_features,
-            reference_stats=reference_stats,
-            detector_name=self.detector_name,
-            seed=self.seed,
-            feature_dim=self.feature_dim,
-            detector_input=self.detector_input,
-            detector_trust=self.detector_trust,
-        )
+        twin = copy.copy(self)
+        twin._empty(reference_stats)
+        return twin
 
     @property
     def clips_needed(self) -> int:
@@ -305,10 +359,6 @@ class FVD:
                 f"fvd: every clip needs the same length; got {num_frames} frames after {self.frames_per_clip}"
             )
 
-    def per_clip(self) -> dict[str, float]:
-        """FVD is a property of the whole set: there are no per-clip values (always empty)."""
-        return {}
-
     def compute(self) -> dict[str, Any]:
         """The Fréchet distance of the pooled reference and candidate features, with its variant label (which
         carries N and frames), and FVD∞ (``extrapolated``: the fit, or ``available: False`` with the reason)."""
@@ -367,9 +417,9 @@ class FVD:
         self._clip_ids = list(state["clip_ids"])
         self._features = copy.deepcopy(state["features"])
 
-    def merge(self, other: FVD | dict[str, Any]) -> None:
+    def merge(self, other: Metric | dict[str, Any]) -> None:
         """Add another rank's pooled statistics; a clip present on both sides is an error."""
-        state = other.state_dict() if isinstance(other, FVD) else other
+        state = other.state_dict() if isinstance(other, Metric) else other
         self._check_state(state)
         if self.reference_frozen:
             if state["reference"]["count"]:

@@ -27,7 +27,6 @@ from evalkit.metrics.frechet import FeatureStats, frechet_distance
 
 I3D_FEATURE_DIM = 400
 MIN_CLIPS = 2 * I3D_FEATURE_DIM
-STYLEGAN_V_CLIPS = 2048
 MIN_SUBSET_FACTOR = 1
 """The smallest FVD∞ subset holds this many clips per feature dimension (400 for I3D: where k/N starts)."""
 SPAN = 2

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import lpips as lpips_package
 import torch
 
 from evalkit.metrics.base import FrameAveragedMetric
+from evalkit.weights import resolve
+
+if TYPE_CHECKING:
+    from evalkit.metrics.factory import MetricOptions
 
 LPIPS_NETS = ("alex", "vgg")
 BACKBONE_WEIGHTS = {"alex": "lpips-alex", "vgg": "lpips-vgg"}
@@ -93,6 +97,19 @@ class LPIPS(FrameAveragedMetric):
         self.backbone_file = Path(backbone_path).name
         self.backbone_sha256 = backbone_sha256
         self.network = build_lpips_network(net, backbone_path).to(self.device)
+
+    @classmethod
+    def from_options(cls, options: MetricOptions) -> LPIPS:
+        """LPIPS on ``options.lpips_net``, its backbone from ``options.lpips_weights`` or the weights resolver."""
+        if options.lpips_net not in LPIPS_NETS:
+            raise ValueError(f"unknown LPIPS network {options.lpips_net!r}; choose one of: {', '.join(LPIPS_NETS)}")
+        backbone = resolve(cls.weight_name(options), options.lpips_weights, options.allow_download)
+        return cls(backbone.path, options.lpips_net, backbone.sha256, options.device, options.frame_batch)
+
+    @classmethod
+    def weight_name(cls, options: MetricOptions) -> str:
+        """The torchvision backbone of ``options.lpips_net``."""
+        return BACKBONE_WEIGHTS[options.lpips_net]
 
     @property
     def variant(self) -> dict[str, Any]:

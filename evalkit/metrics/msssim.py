@@ -74,6 +74,11 @@ class MSSSIM(FrameAveragedMetric):
     name: ClassVar[str] = "msssim"
     higher_is_better: ClassVar[bool] = True
 
+    @classmethod
+    def too_small(cls, side: int) -> str | None:
+        """Frames under :data:`MIN_SIDE` pixels a side cannot hold five scales."""
+        return too_small_reason(side, side)
+
     @property
     def variant(self) -> dict[str, Any]:
         """MS-SSIM settings recorded with every result."""

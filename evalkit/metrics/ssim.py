@@ -18,12 +18,15 @@ per-frame values agree with torchmetrics to 3e-7 (float32 summation order).
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from torch.nn.functional import pad
 
 from evalkit.metrics.base import FrameAveragedMetric
+
+if TYPE_CHECKING:
+    from evalkit.metrics.factory import MetricOptions
 
 SSIM_VARIANTS = ("wang", "torchmetrics")
 KERNEL_SIZE = 11
@@ -104,6 +107,11 @@ class SSIM(FrameAveragedMetric):
             raise ValueError(f"unknown SSIM variant {variant!r}; choose one of: {', '.join(SSIM_VARIANTS)}")
         super().__init__(device=device, frame_batch=frame_batch)
         self.ssim_variant = variant
+
+    @classmethod
+    def from_options(cls, options: MetricOptions) -> SSIM:
+        """SSIM of ``options.ssim_variant``."""
+        return cls(variant=options.ssim_variant, device=options.device, frame_batch=options.frame_batch)
 
     @property
     def variant(self) -> dict[str, Any]:

@@ -370,27 +370,13 @@ class BatchEvaluator:
         return {**metric.variant, "floor": self.floor_params[floor]}
 
     def _score_pooled(self, name: str, three_way: ThreeWay, group: list[_Live], reference, teacher, student) -> None:
-        """Pooled (FVD) update: ground-truth and teacher features from the cache where possible, one detector
-        pass per side otherwise, then the three comparisons share them (as ``ThreeWay`` does)."""
-        detector = three_way.metrics["teacher"]
-        todo = []
-        for row, clip in enumerate(group):
-            cached = clip.cached.metric_features(name, detector.variant) if clip.cached is not None else None
-            if cached is None:
-                todo.append(row)
-            else:
-                clip.features[name] = cached
-        if todo:
-            fresh = torch.stack([detector.features(reference[todo]), detector.features(teacher[todo])], dim=1)
-            for index, row in enumerate(todo):
-                group[row].features[name] = fresh[index]
-        pairs = torch.stack([clip.features[name] for clip in group])
-        ids, frames = [clip.clip.clip_id for clip in group], reference.shape[1]
-        detector.update_features(pairs[:, 0], pairs[:, 1], ids, frames)
-        if student is not None:
-            student_features = detector.features(student)
-            three_way.metrics["student"].update_features(pairs[:, 0], student_features, ids, frames)
-            three_way.metrics["student_vs_teacher"].update_features(pairs[:, 1], student_features, ids, frames)
+        """Pooled (FVD) update, with each clip's ground-truth and teacher features from the cache where they are."""
+        variant = three_way.metrics["teacher"].variant
+        cached = [None if clip.cached is None else clip.cached.metric_features(name, variant) for clip in group]
+        ids = [clip.clip.clip_id for clip in group]
+        features = three_way.update_pooled(reference, teacher, student, ids, cached)
+        for clip, pair in zip(group, features, strict=True):
+            clip.features[name] = pair
 
     def _entry(self, clip: _Live) -> TeacherEntry:
         metrics = {
