@@ -201,7 +201,6 @@ class RunConfig:
         return Path(self.out) if self.out else Path(REPORTS_DIR) / self.run_id
 
 
-
 def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Settings from a TOML (``.toml``) or YAML (``.yaml``/``.yml``) file; ``-`` in keys reads as ``_``."""
     path = Path(path)

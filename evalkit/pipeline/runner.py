@@ -21,7 +21,7 @@ from typing import Any
 import torch
 from tqdm import tqdm
 
-from evalkit.data import DATASETS, ClipDataset, ClipProtocol, build_manifest
+from evalkit.data import DATASETS, ClipDataset, ClipManifest, ClipProtocol, ClipRecord, build_manifest
 from evalkit.data.frame_counts import FrameCountMemo
 from evalkit.data.protocol_presets import load_preset
 from evalkit.metrics import METRICS, MetricOptions, build_metrics
@@ -31,6 +31,7 @@ from evalkit.models.registry import DECODERS, build_pair
 from evalkit.pipeline import finalize
 from evalkit.pipeline.cache import GIB, DiskCache
 from evalkit.pipeline.config import ConfigError, RunConfig
+from evalkit.pipeline.decode_backoff import ranks_summary
 from evalkit.pipeline.decode_markers import DIED_WHILE_DECODING, MARKER_DIR, DecodeMarkers
 from evalkit.pipeline.devices import (
     DTYPES,
@@ -42,11 +43,11 @@ from evalkit.pipeline.devices import (
 )
 from evalkit.pipeline.evaluate import BatchEvaluator, ClipInput
 from evalkit.pipeline.inputs import batches, clip_inputs
-from evalkit.pipeline.journal import JOURNAL_DIR, ClipJournal, check_meta, read_progress
+from evalkit.pipeline.journal import JOURNAL_DIR, ClipJournal, PastProgress, check_meta, read_progress
 from evalkit.pipeline.profile_section import profile_section
 from evalkit.pipeline.quantize import OUTPUT_QUANTISATION
 from evalkit.pipeline.samples import SampleKeeper
-from evalkit.pipeline.sharding import barrier, gather, init_ranks, rank_device, shard
+from evalkit.pipeline.sharding import RankContext, barrier, gather, init_ranks, rank_device, shard
 from evalkit.pipeline.teacher_cache import TeacherCache, state_dict_sha256
 
 logger = logging.getLogger(__name__)
@@ -75,6 +76,43 @@ def run_protocol(protocol: ClipProtocol) -> dict[str, Any]:
     return {"hash": digest, "params": params, "clip_protocol_hash": protocol.hash()}
 
 
+@dataclass
+class PreparedRun:
+    """What a run settles before its first clip: ranks, device, decoders, manifest, metrics and cache."""
+
+    config: RunConfig
+    context: RankContext
+    device: torch.device
+    placement: Placement
+    pair: Any
+    teacher_sha256: str
+    teacher_tiling: bool
+    manifest: ClipManifest
+    protocol_block: dict[str, Any]
+    cache: DiskCache | None
+    per_clip_metrics: dict[str, Any]
+    pooled_templates: dict[str, Any]
+    unavailable: dict[str, Any]
+    batch_size: int
+
+    def fresh_pooled(self) -> dict[str, ThreeWay]:
+        """Empty three-way states of the pooled metrics (FVD)."""
+        teacher_only = self.pair.student is None
+        return {name: ThreeWay(template, teacher_only=teacher_only) for name, template in self.pooled_templates.items()}
+
+
+@dataclass
+class ShardResult:
+    """What one rank did in this session, gathered on rank 0."""
+
+    records: list[dict[str, Any]]
+    pooled: dict[str, dict[str, Any]]
+    wall_s: float
+    stage_s: dict[str, float]
+    out_of_memory: dict[str, Any]
+    cache_corrupt: list[Any]
+
+
 def run(config: RunConfig) -> RunResult:
     """Evaluate ``config.decoder`` on ``config.dataset``; see :class:`RunConfig` for every setting.
 
@@ -83,6 +121,17 @@ def run(config: RunConfig) -> RunResult:
         WeightsUnavailable: a decoder weight file is missing (the message names it and the fetch command).
     """
     started_utc, started = datetime.now(UTC), time.perf_counter()
+    prepared = prepare(config)
+    past, mine, died_on, markers = _resume_point(prepared)
+    shard = evaluate_shard(prepared, past, mine, died_on, markers, started)
+    everything = gather(shard, prepared.context)
+    doc = merge_ranks(prepared, past, everything, started_utc) if prepared.context.is_main else None
+    barrier(prepared.context)
+    return RunResult(config.run_dir, doc)
+
+
+def prepare(config: RunConfig) -> PreparedRun:
+    """Check the settings, join the ranks, build and place the decoders, list the clips and build the metrics."""
     decoder_name = config.require_decoder()
     _check_names(config)
     device_name = resolve_device(config.device)
@@ -96,14 +145,13 @@ def run(config: RunConfig) -> RunResult:
             "frame_stride": config.stride,
         }
     )
-    dtype = DTYPES[config.dtype]
     pair = build_pair(
         decoder_name,
         student_weights=config.student_weights,
         teacher_weights=config.teacher_weights,
         init=config.init,
         device="cpu",
-        dtype=torch.float32 if config.autocast else dtype,
+        dtype=torch.float32 if config.autocast else DTYPES[config.dtype],
         posterior=config.posterior,
         seed=config.seed,
         teacher_config=config.teacher_config,
@@ -121,8 +169,7 @@ def run(config: RunConfig) -> RunResult:
         frame_counts=FrameCountMemo(cache.root / FRAME_COUNTS_FILE) if cache is not None else None,
         max_frame_pixels=config.max_frame_pixels,
     )
-    offload = should_offload(config.offload, device, pair.teacher, pair.student)
-    placement = Placement(device, offload)
+    placement = Placement(device, should_offload(config.offload, device, pair.teacher, pair.student))
     placement.place(pair.teacher, pair.student)
     tiling = _enable_teacher_tiling(pair)
     metric_options = MetricOptions(
@@ -135,18 +182,36 @@ def run(config: RunConfig) -> RunResult:
     )
     built, unavailable = build_metrics(list(config.metrics), metric_options, min_side=config.resolution)
     set_aside_for_clip_count(built, unavailable, len(manifest.clips))
-    per_clip_metrics = {name: metric for name, metric in built.items() if METRICS.get(name).per_clip}
-    pooled_templates = {name: metric for name, metric in built.items() if not METRICS.get(name).per_clip}
-    teacher_only = pair.student is None
-
-    run_dir = config.run_dir
     protocol_block = run_protocol(protocol)
     if config.protocol_preset:
         protocol_block["preset"] = load_preset(config.protocol_preset).identity()
+    return PreparedRun(
+        config=config,
+        context=context,
+        device=device,
+        placement=placement,
+        pair=pair,
+        teacher_sha256=state_dict_sha256(pair.teacher),
+        teacher_tiling=tiling,
+        manifest=manifest,
+        protocol_block=protocol_block,
+        cache=cache,
+        per_clip_metrics={name: metric for name, metric in built.items() if METRICS.get(name).per_clip},
+        pooled_templates={name: metric for name, metric in built.items() if not METRICS.get(name).per_clip},
+        unavailable=unavailable,
+        batch_size=resolve_batch_size(config.batch_size, device.type),
+    )
+
+
+def _resume_point(prepared: PreparedRun) -> tuple[PastProgress, list[ClipRecord], set[str], DecodeMarkers]:
+    """Check the run folder holds this run, read what earlier sessions finished, and return them, this rank's
+    pending clips, the clips whose decoding killed an earlier session (recorded as failed) and the markers."""
+    config, context, manifest = prepared.config, prepared.context, prepared.manifest
+    run_dir = config.run_dir
     identity = {
         "config": config.identity_hash(),
         "manifest": manifest.hash(),
-        "metrics": ",".join(sorted(built)),
+        "metrics": ",".join(sorted([*prepared.per_clip_metrics, *prepared.pooled_templates])),
     }
     if context.is_main:
         check_meta(run_dir, identity)
@@ -159,45 +224,61 @@ def run(config: RunConfig) -> RunResult:
     died_on = markers.left_behind() - set(past.records)  # killed a child process too: recorded as failed
     barrier(context)
     pending = [clip for clip in manifest.clips if clip.clip_id not in past.records and clip.clip_id not in died_on]
-    mine = shard(pending, context)
     if past.records and context.is_main:
         logger.warning("resuming %s: %d of %d clips already done", run_dir, len(past.records), len(manifest.clips))
+    return past, shard(pending, context), died_on, markers
 
-    teacher_sha = state_dict_sha256(pair.teacher)
-    teacher_cache = None
-    if cache is not None:
-        teacher_cache = TeacherCache(
-            cache,
-            dataset=manifest.dataset,
-            root=manifest.root,
-            namespace_fields={
-                "teacher": pair.spec.teacher,
-                "teacher_state_sha256": teacher_sha,
-                "protocol_hash": protocol_block["hash"],
-                "posterior": config.posterior,
-                "posterior_seed": config.seed if config.posterior == "sample" else None,
-                "dtype": config.dtype,
-                "autocast": config.autocast,
-                "device_type": device.type,
-                "teacher_tiling": tiling,
-            },
-        )
-    pooled = {name: ThreeWay(template, teacher_only=teacher_only) for name, template in pooled_templates.items()}
-    batch_size = resolve_batch_size(config.batch_size, device.type)
+
+def _teacher_cache(prepared: PreparedRun) -> TeacherCache | None:
+    """The teacher cache namespace of this run: everything that changes the teacher's latents and outputs."""
+    if prepared.cache is None:
+        return None
+    config, pair = prepared.config, prepared.pair
+    return TeacherCache(
+        prepared.cache,
+        dataset=prepared.manifest.dataset,
+        root=prepared.manifest.root,
+        namespace_fields={
+            "teacher": pair.spec.teacher,
+            "teacher_state_sha256": prepared.teacher_sha256,
+            "protocol_hash": prepared.protocol_block["hash"],
+            "posterior": config.posterior,
+            "posterior_seed": config.seed if config.posterior == "sample" else None,
+            "dtype": config.dtype,
+            "autocast": config.autocast,
+            "device_type": prepared.device.type,
+            "teacher_tiling": prepared.teacher_tiling,
+        },
+    )
+
+
+def evaluate_shard(
+    prepared: PreparedRun,
+    past: PastProgress,
+    mine: list[ClipRecord],
+    died_on: set[str],
+    markers: DecodeMarkers,
+    started: float,
+) -> ShardResult:
+    """Evaluate this rank's clips batch by batch, journaling each batch's records and pooled-metric increment;
+    rank 0 also journals the clips that killed an earlier session as failed."""
+    config, context, manifest, device = prepared.config, prepared.context, prepared.manifest, prepared.device
+    teacher_cache = _teacher_cache(prepared)
+    running = prepared.fresh_pooled()
     evaluator = BatchEvaluator(
-        pair,
-        per_clip_metrics,
-        pooled,
-        placement,
-        lambda: autocast_context(config.autocast, device, dtype),
+        prepared.pair,
+        prepared.per_clip_metrics,
+        prepared.fresh_pooled(),  # updated in place: the increment of the batch being evaluated
+        prepared.placement,
+        lambda: autocast_context(config.autocast, device, DTYPES[config.dtype]),
         teacher_cache,
         posterior_seed=config.seed,
         rank=context.rank,
-        samples=SampleKeeper(run_dir, manifest.clips),
-        batch_limit=batch_size,
+        samples=SampleKeeper(config.run_dir, manifest.clips),
+        batch_limit=prepared.batch_size,
         tiling=config.tiling,
     )
-    journal = ClipJournal(run_dir, session=past.sessions, rank=context.rank)
+    journal = ClipJournal(config.run_dir, session=past.sessions, rank=context.rank)
     dataset = ClipDataset(manifest, max_frame_pixels=config.max_frame_pixels, guard=markers.guard)
     died = [ClipInput(clip, error=DIED_WHILE_DECODING) for clip in manifest.clips if clip.clip_id in died_on]
     records: list[dict[str, Any]] = []
@@ -206,7 +287,7 @@ def run(config: RunConfig) -> RunResult:
         total=len(manifest.clips),
         initial=len(past.records),
         unit="clip",
-        desc=f"{decoder_name} on {config.dataset}",
+        desc=f"{config.require_decoder()} on {config.dataset}",
         file=sys.stderr,
         disable=not (config.progress and context.is_main),
         dynamic_ncols=True,
@@ -214,16 +295,22 @@ def run(config: RunConfig) -> RunResult:
     load_started = time.perf_counter()
     with torch.inference_mode():
         inputs = clip_inputs(mine, dataset, teacher_cache, config.num_workers)
-        for batch in batches(chain(died if context.is_main else [], inputs), batch_size):
+        for batch in batches(chain(died if context.is_main else [], inputs), prepared.batch_size):
             evaluator.stage_s["load"] += time.perf_counter() - load_started
             batch_records = evaluator(batch)
+            increment = {name: three_way.state_dict() for name, three_way in evaluator.pooled.items()}
+            evaluator.pooled = prepared.fresh_pooled()
+            for name, three_way in running.items():
+                three_way.merge(increment[name])
             stage_s = dict(evaluator.stage_s)
             evaluator.stage_s.clear()
             for stage, seconds in stage_s.items():
                 session_stage_s[stage] = session_stage_s.get(stage, 0.0) + seconds
-            pooled_state = {name: tw.state_dict() for name, tw in pooled.items()} if pooled else None
             journal.append(
-                batch_records, stage_s=stage_s, elapsed_s=time.perf_counter() - started, pooled_state=pooled_state
+                batch_records,
+                stage_s=stage_s,
+                elapsed_s=time.perf_counter() - started,
+                pooled_increment=increment or None,
             )
             records.extend(batch_records)
             progress.update(len(batch) * context.world_size)
@@ -231,64 +318,69 @@ def run(config: RunConfig) -> RunResult:
     progress.close()
     if context.is_main:
         markers.forget(died_on)  # journaled as failed above
+    return ShardResult(
+        records=records,
+        pooled={name: three_way.state_dict() for name, three_way in running.items()},
+        wall_s=time.perf_counter() - started,
+        stage_s=session_stage_s,
+        out_of_memory=evaluator.backoff.summary(),
+        cache_corrupt=prepared.cache.corrupt_entries if prepared.cache is not None else [],
+    )
 
-    session_wall = time.perf_counter() - started
-    mine_done = {
-        "records": records,
-        "pooled": {name: tw.state_dict() for name, tw in pooled.items()},
-        "wall_s": session_wall,
-        "stage_s": session_stage_s,
-        "out_of_memory": {
-            "events": evaluator.out_of_memory_events,
-            "batch_limit": evaluator.batch_limit,
-            "tiled_clips": evaluator.tiled_clips,
-        },
-        "cache_corrupt": cache.corrupt_entries if cache is not None else [],
-    }
-    everything = gather(mine_done, context)
-    if not context.is_main:
-        barrier(context)
-        return RunResult(run_dir, None)
+
+def merge_ranks(
+    prepared: PreparedRun, past: PastProgress, everything: list[ShardResult], started_utc: datetime
+) -> dict[str, Any]:
+    """On rank 0: earlier sessions and every rank's shard merged into one set of records and pooled metrics,
+    written as the run's results (``finalize.write_run``); returns the results document."""
+    config, pair, device, cache = prepared.config, prepared.pair, prepared.device, prepared.cache
     all_records = dict(past.records)
     for part in everything:
-        all_records.update({record["clip_id"]: record for record in part["records"]})
-    merged = {name: ThreeWay(template, teacher_only=teacher_only) for name, template in pooled_templates.items()}
-    for state in past.pooled_states + [part["pooled"] for part in everything]:
-        for name, three_way in merged.items():
-            three_way.merge(state[name])
+        all_records.update({record["clip_id"]: record for record in part.records})
+    merged = prepared.fresh_pooled()
+    for increments in past.pooled_increments:
+        session = prepared.fresh_pooled()
+        for increment in increments:
+            _merge_pooled(session, increment)
+        _merge_pooled(merged, {name: three_way.state_dict() for name, three_way in session.items()})
+    for part in everything:
+        _merge_pooled(merged, part.pooled)
     stage_totals = dict(past.stage_s)
     for part in everything:
-        for stage, seconds in part["stage_s"].items():
+        for stage, seconds in part.stage_s.items():
             stage_totals[stage] = stage_totals.get(stage, 0.0) + seconds
     if cache is not None:
         cache.evict()
-    profile = profile_section(config, pair, device, placement)
-    doc = finalize.write_run(
-        run_dir,
+    profile = profile_section(config, pair, device, prepared.placement)
+    return finalize.write_run(
+        config.run_dir,
         config=config,
-        manifest=manifest,
-        protocol_block=protocol_block,
+        manifest=prepared.manifest,
+        protocol_block=prepared.protocol_block,
         pair=pair,
-        state_sha256={"teacher": teacher_sha, "student": state_dict_sha256(pair.student) if pair.student else None},
+        state_sha256={
+            "teacher": prepared.teacher_sha256,
+            "student": state_dict_sha256(pair.student) if pair.student else None,
+        },
         records=all_records,
-        per_clip_metrics=per_clip_metrics,
+        per_clip_metrics=prepared.per_clip_metrics,
         pooled=merged,
-        unavailable=unavailable,
+        unavailable=prepared.unavailable,
         device={
             "type": device.type,
             "name": torch.cuda.get_device_name(device) if device.type == "cuda" else _cpu_name(),
             "dtype": config.dtype,
             "autocast": config.autocast,
-            "batch_size": batch_size,
-            "out_of_memory": _out_of_memory_summary(everything),
-            "world_size": context.world_size,
-            "offload": offload,
-            "teacher_tiling": tiling,
+            "batch_size": prepared.batch_size,
+            "out_of_memory": ranks_summary([part.out_of_memory for part in everything]),
+            "world_size": prepared.context.world_size,
+            "offload": prepared.placement.offload,
+            "teacher_tiling": prepared.teacher_tiling,
         },
         timings={
             "started_utc": started_utc.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "finished_utc": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "wall_s": past.wall_s + max(part["wall_s"] for part in everything),
+            "wall_s": past.wall_s + max(part.wall_s for part in everything),
             "sessions": past.sessions + 1,
             "stages_s": stage_totals,
         },
@@ -297,24 +389,15 @@ def run(config: RunConfig) -> RunResult:
             "dir": str(cache.root) if cache is not None else None,
             "teacher_hits": sum(1 for r in all_records.values() if r.get("teacher_cache") == "hit"),
             "teacher_misses": sum(1 for r in all_records.values() if r.get("teacher_cache") == "miss"),
-            "corrupt_entries": sum(len(part["cache_corrupt"]) for part in everything),
+            "corrupt_entries": sum(len(part.cache_corrupt) for part in everything),
         },
         profile=profile,
     )
-    barrier(context)
-    return RunResult(run_dir, doc)
 
 
-def _out_of_memory_summary(parts: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """Out-of-memory retries of this session over all ranks and the smallest batch they left; None if none."""
-    events = sum(part["out_of_memory"]["events"] for part in parts)
-    if not events:
-        return None
-    return {
-        "events": events,
-        "batch_size_after": min(part["out_of_memory"]["batch_limit"] for part in parts),
-        "student_tiled_clips": [clip for part in parts for clip in part["out_of_memory"]["tiled_clips"]],
-    }
+def _merge_pooled(pooled: dict[str, ThreeWay], states: dict[str, dict[str, Any]]) -> None:
+    for name, three_way in pooled.items():
+        three_way.merge(states[name])
 
 
 def _check_names(config: RunConfig) -> None:
