@@ -1,8 +1,9 @@
 """`evalkit run`: manifest -> teacher encode/decode -> student decode -> metrics -> results.
 
-``run(config)`` is what the CLI and the tests call; a :class:`RunSession` does the work in three steps. It resumes an interrupted run in the same folder from
-its journal, shards clips across ``torchrun`` ranks, reuses cached teacher work, and on rank 0 writes
-``results.json``, the per-clip table, the manifest and the run report (with sample frames of the first clips).
+``run(config)`` is what the CLI and the tests call; a :class:`RunSession` does the work in three steps. It
+resumes an interrupted run in the same folder from its journal, shards clips across ``torchrun`` ranks, reuses
+cached teacher work, and on rank 0 writes ``results.json``, the per-clip table, the manifest and the run report
+(with sample frames of the first clips).
 """
 
 from __future__ import annotations
