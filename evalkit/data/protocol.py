@@ -148,14 +148,6 @@ class ClipProtocol:
 
     # -- pixels --------------------------------------------------------------------------------------------------
 
-    def output_size(self, height: int, width: int) -> tuple[int, int]:
-        """(H', W') that :meth:`transform` produces for decoded frames of size ``height`` × ``width``."""
-        if self.resolution is None:
-            return height, width
-        if self.crop == "center":
-            return self.resolution, self.resolution
-        return self._resized_size(height, width)
-
     def _resized_size(self, height: int, width: int) -> tuple[int, int]:
         scale = self.resolution / min(height, width)
         if self.crop == "center":

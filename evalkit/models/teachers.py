@@ -168,10 +168,6 @@ class TeacherVAE(nn.Module):
         self.frame_rule = family.frame_rule(self.temporal_compression)
         self._generator = torch.Generator().manual_seed(seed)
 
-    def reset_seed(self) -> None:
-        """Restart the posterior sampling sequence from ``seed``."""
-        self._generator = torch.Generator().manual_seed(self.seed)
-
     def check_frames(self, num_frames: int) -> None:
         """Raise ValueError unless ``num_frames`` reconstructs to the same length."""
         check_frames(self.family.label, self.frame_rule, num_frames)

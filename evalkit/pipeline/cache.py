@@ -142,10 +142,6 @@ class DiskCache:
             )
         return sorted(found, key=lambda usage: usage.last_used, reverse=True)
 
-    def total_bytes(self) -> int:
-        """Bytes held by all entries."""
-        return sum(usage.bytes for usage in self.usage())
-
     def evict(self, max_bytes: int | None = None) -> int:
         """Delete least recently used entries until ``max_bytes`` (default: the cap) remain; returns bytes freed."""
         limit = self.max_bytes if max_bytes is None else max_bytes

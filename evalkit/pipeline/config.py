@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tomllib
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -199,11 +199,6 @@ class RunConfig:
     def run_dir(self) -> Path:
         """The output folder."""
         return Path(self.out) if self.out else Path(REPORTS_DIR) / self.run_id
-
-    def with_overrides(self, **overrides: Any) -> RunConfig:
-        """A copy with ``overrides`` applied (unknown names are a ConfigError)."""
-        _check_names(overrides, "setting")
-        return replace(self, **overrides)
 
 
 def load_config_file(path: str | os.PathLike[str]) -> dict[str, Any]:

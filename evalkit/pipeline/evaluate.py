@@ -4,19 +4,17 @@ Clips arrive with ground-truth frames (cache miss) or with the cached teacher en
 encoded and decoded by the teacher; every clip's latent is decoded by the student; both outputs are
 quantised to uint8 the same way, then scored, beside the trivial floors (``evalkit.pipeline.floors``) made from
 the ground truth at the teacher's compression. A clip whose decoder output is NaN/Inf is marked failed with
-the stage and reason, and the rest of the batch goes on. A decoder call that runs out of memory is retried
-in halves, and the smaller batch is kept for the rest of the run; a clip the student cannot decode even alone
-is decoded in spatial tiles (recorded, since seams differ slightly); a clip that still does not fit fails with
-the reason and what to change.
+the stage and reason, and the rest of the batch goes on. Decoder calls that run out of memory back off as
+``evalkit.pipeline.decode_backoff`` says.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import torch
@@ -25,6 +23,7 @@ from evalkit.data import ClipProtocol, ClipRecord
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
 from evalkit.models.tiling import decode_in_tiles
+from evalkit.pipeline.decode_backoff import DecodeBackoff
 from evalkit.pipeline.devices import Placement
 from evalkit.pipeline.floors import FloorSettings
 from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
@@ -37,7 +36,6 @@ from evalkit.results.schema import FLOORS, floor_column, floor_comparison, per_c
 logger = logging.getLogger(__name__)
 
 STAGES = ("load", "teacher_encode", "teacher_decode", "student_decode", "metrics")
-MIN_TILE_LATENT = 4
 FLOOR_OF_COMPARISON = {floor_comparison(floor): floor for floor in FLOORS}
 
 
@@ -82,7 +80,8 @@ class BatchEvaluator:
         posterior_seed: seed of per-clip posterior samples (``posterior="sample"`` only).
         rank: recorded in every record.
         samples: saves the report's sample clips (None: keep none).
-        batch_limit: most clips per decoder call; lowered (and kept) when a call runs out of memory.
+        batch_limit: most clips per decoder call; lowered (and kept) when a call runs out of memory
+            (``self.backoff`` holds the limit, the out-of-memory events and the clips decoded in tiles).
         tiling: ``compare`` also decodes every student clip in tiles (``evalkit.pipeline.tiling_compare``).
     """
 
@@ -101,10 +100,8 @@ class BatchEvaluator:
         tiling: str = "off",
     ) -> None:
         self.pair = pair
-        self.batch_limit = batch_limit
         self.tiling = tiling
-        self.out_of_memory_events = 0
-        self.tiled_clips: list[dict[str, Any]] = []
+        self.backoff = DecodeBackoff(placement.device, batch_limit)
         self.per_clip_metrics = per_clip_metrics
         self.pooled = pooled
         self.placement = placement
@@ -133,12 +130,12 @@ class BatchEvaluator:
                 live.append(_Live(item.clip, item.frames))
         misses = [clip for clip in live if clip.cached is None]
         for group in _same_shape(misses):
-            for clip, reason in self._in_memory(group, self._run_teacher, "teacher"):
+            for clip, reason in self.backoff.run(group, self._run_teacher, "teacher"):
                 records[clip.clip.clip_id] = self._failed(clip.clip, "teacher", reason)
         live = [clip for clip in live if clip.clip.clip_id not in records]
         if self.pair.student is not None:
             for group in _same_shape(live, key=lambda clip: tuple(clip.latent.shape)):
-                for clip, reason in self._in_memory(group, self._run_student, "student", self._run_student_tiled):
+                for clip, reason in self.backoff.run(group, self._run_student, "student", self._run_student_tiled):
                     records[clip.clip.clip_id] = self._failed(clip.clip, "student", reason)
             live = [clip for clip in live if clip.clip.clip_id not in records]
             if self.tiling == "compare":
@@ -164,50 +161,6 @@ class BatchEvaluator:
             if item.warnings:
                 records[item.clip.clip_id]["decode_warnings"] = item.warnings
         return [records[item.clip.clip_id] for item in batch]
-
-    def _in_memory(
-        self,
-        group: list[_Live],
-        work: Callable[[list[_Live]], list[tuple[_Live, str]]],
-        decoder: str,
-        alone: Callable[[_Live, str], list[tuple[_Live, str]]] | None = None,
-    ) -> list[tuple[_Live, str]]:
-        """``work`` on ``group`` in calls of at most ``batch_limit`` clips; when a call runs out of memory, the
-        limit is halved for the rest of the run and the call's clips are retried in two halves. A single clip
-        that runs out of memory goes to ``alone`` (with the error message), or fails."""
-        failed: list[tuple[_Live, str]] = []
-        pending = deque([group])
-        while pending:
-            chunk = pending.popleft()
-            limit = self.batch_limit or len(chunk)
-            if len(chunk) > limit:
-                pending.extendleft(reversed([chunk[i : i + limit] for i in range(0, len(chunk), limit)]))
-                continue
-            try:
-                failed.extend(work(chunk))
-            except torch.OutOfMemoryError as exc:
-                message = self._recover(exc)
-                if len(chunk) == 1:
-                    failed.extend(alone(chunk[0], message) if alone else [(chunk[0], _alone_too_big(decoder, message))])
-                    continue
-                self.batch_limit = len(chunk) // 2
-                logger.warning(
-                    "%s decoder ran out of memory with %d clips (%s); continuing with %d clips per call",
-                    decoder,
-                    len(chunk),
-                    message,
-                    self.batch_limit,
-                )
-                pending.extendleft([chunk[: self.batch_limit], chunk[self.batch_limit :]][::-1])
-        return failed
-
-    def _recover(self, exc: torch.OutOfMemoryError) -> str:
-        """Count an out-of-memory error, give cached GPU blocks back, and return the error's first line."""
-        self.out_of_memory_events += 1
-        if self.placement.device.type == "cuda":
-            torch.cuda.empty_cache()
-        text = str(exc).strip()
-        return text.splitlines()[0] if text else "out of memory"
 
     def _run_teacher(self, group: list[_Live]) -> list[tuple[_Live, str]]:
         teacher = self.pair.teacher
@@ -254,32 +207,14 @@ class BatchEvaluator:
         return torch.cat(samples)
 
     def _run_student_tiled(self, clip: _Live, message: str) -> list[tuple[_Live, str]]:
-        """Decode one clip in spatial tiles, halving the tile on each out-of-memory error down to 4 latents."""
-        height, width = clip.latent.shape[-2:]
-        tile = (max(height, width) + 1) // 2
-        if tile < MIN_TILE_LATENT:
-            return [(clip, _alone_too_big("student", message))]
-        while tile >= MIN_TILE_LATENT:
-            overlap = max(1, tile // 8)  # diffusers' LTX default overlaps 2 of 16 latents
-            try:
-                failed = self._run_student([clip], tiles=(tile, overlap))
-            except torch.OutOfMemoryError as exc:
-                message = self._recover(exc)
-                tile //= 2
-                continue
-            self.tiled_clips.append({"clip_id": clip.clip.clip_id, "tile_latent": tile, "overlap_latent": overlap})
-            logger.warning(
-                "student decoded %s in spatial tiles of %d latents (overlap %d): it did not fit whole",
-                clip.clip.clip_id,
-                tile,
-                overlap,
-            )
-            return failed
-        return [(clip, _alone_too_big("student", message + "; also in spatial tiles down to 4 latents"))]
+        """Decode one clip in spatial tiles (``DecodeBackoff.in_tiles``)."""
+        latent_size = tuple(clip.latent.shape[-2:])
+        decode = partial(self._run_student, [clip])
+        return self.backoff.in_tiles(clip, clip.clip.clip_id, latent_size, decode, message)
 
     def _compare_tiling(self, clip: _Live) -> dict[str, Any]:
         """The clip's student latent decoded again in tiles, compared with its untiled decode."""
-        if any(tiled["clip_id"] == clip.clip.clip_id for tiled in self.tiled_clips):
+        if self.backoff.tiled_only(clip.clip.clip_id):
             return {"status": "unavailable", "reason": "the student decoded this clip in tiles only (out of memory)"}
         student = self.pair.student
         with self.placement.use(student), self.precision(), self.clock.stage("tiling_compare"):
@@ -291,7 +226,8 @@ class BatchEvaluator:
                     self.pair.spec.spatial_compression,
                 )
             except torch.OutOfMemoryError as exc:
-                return {"status": "unavailable", "reason": f"tiled decode ran out of memory ({self._recover(exc)})"}
+                reason = f"tiled decode ran out of memory ({self.backoff.recover(exc)})"
+                return {"status": "unavailable", "reason": reason}
 
     def _run_student(self, group: list[_Live], tiles: tuple[int, int] | None = None) -> list[tuple[_Live, str]]:
         student = self.pair.student
@@ -406,13 +342,6 @@ class BatchEvaluator:
     def _failed(self, clip: ClipRecord, stage: str, reason: str) -> dict[str, Any]:
         logger.warning("clip %s failed at %s: %s", clip.clip_id, stage, reason)
         return {**self._record(clip, "failed", stage, reason), "values": {}, "teacher_cache": None}
-
-
-def _alone_too_big(decoder: str, message: str) -> str:
-    return (
-        f"{decoder} decoder ran out of memory on this clip alone ({message}); "
-        "try --offload always, a smaller --resolution or fewer --num-frames"
-    )
 
 
 def _same_shape(clips: list[_Live], key: Callable[[_Live], tuple] | None = None) -> Iterator[list[_Live]]:

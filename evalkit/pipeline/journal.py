@@ -1,9 +1,10 @@
 """Resume state of a run: an append-only per-clip journal (one fsynced JSON line per finished batch) per
-session and rank, plus a checkpoint of the pooled metric states (FVD) after every line.
+session and rank, each line naming the file of its batch's pooled-metric increment (FVD; see
+``evalkit.pipeline.pooled_increment``), written before the line.
 
 A kill at any moment (``kill -9`` included) loses at most the batch being processed: a torn last line is
-ignored, and the state checkpoint matching the last whole line is kept until the next line is safely on
-disk. Each session writes new files only, so a resumed run may use another number of ranks.
+ignored, and so is an increment no whole line names. Each session writes new files only, so a resumed run
+may use another number of ranks.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 import torch
 
 from evalkit.errors import InputError
+from evalkit.pipeline.pooled_increment import compact, expand
 from evalkit.results.atomic import atomic_path, atomic_write_text
 from evalkit.results.schema import RESULTS_FILE
 
@@ -36,10 +38,11 @@ class JournalMismatchError(InputError, ValueError):
 
 @dataclass
 class PastProgress:
-    """What earlier sessions finished: per-clip records, pooled metric states, time spent."""
+    """What earlier sessions finished: per-clip records, pooled-metric increments (per journal file, in batch
+    order), time spent."""
 
     records: dict[str, dict[str, Any]] = field(default_factory=dict)
-    pooled_states: list[dict[str, Any]] = field(default_factory=list)
+    pooled_increments: list[list[dict[str, Any]]] = field(default_factory=list)
     sessions: int = 0
     wall_s: float = 0.0
     stage_s: dict[str, float] = field(default_factory=dict)
@@ -100,8 +103,11 @@ def read_progress(run_dir: Path) -> PastProgress:
             for stage, seconds in line["stage_s"].items():
                 progress.stage_s[stage] = progress.stage_s.get(stage, 0.0) + seconds
             session_wall[session] = max(session_wall.get(session, 0.0), line["elapsed_s"])
-        if lines and lines[-1].get("pooled_state"):
-            progress.pooled_states.append(load_state(journal_dir / lines[-1]["pooled_state"]))
+        names = [line["pooled_increment"] for line in lines if line.get("pooled_increment")]
+        if lines and lines[-1].get("pooled_state"):  # an older evalkit's cumulative checkpoint: one increment
+            names = [lines[-1]["pooled_state"]]
+        if names:
+            progress.pooled_increments.append([expand(load_state(journal_dir / name)) for name in names])
     progress.wall_s = sum(session_wall.values())
     return progress
 
@@ -131,7 +137,6 @@ class ClipJournal:
         self.stem = f"session-{session:03d}.rank{rank}"
         self.path = self.dir / f"{self.stem}.jsonl"
         self.lines = 0
-        self._previous_state: Path | None = None
 
     def append(
         self,
@@ -139,23 +144,20 @@ class ClipJournal:
         *,
         stage_s: dict[str, float],
         elapsed_s: float,
-        pooled_state: dict[str, Any] | None = None,
+        pooled_increment: dict[str, Any] | None = None,
     ) -> None:
-        """Write the pooled state checkpoint, then the batch's line (fsynced), then drop the older checkpoint."""
-        state_name = None
-        if pooled_state is not None:
-            state_name = f"{self.stem}.state-{self.lines + 1:06d}.pt"
-            save_state(self.dir / state_name, pooled_state)
-        line = {"records": records, "stage_s": stage_s, "elapsed_s": elapsed_s, "pooled_state": state_name}
+        """Write the batch's pooled-metric increment (compacted), then the batch's line (fsynced)."""
+        increment_name = None
+        if pooled_increment is not None:
+            increment_name = f"{self.stem}.pooled-{self.lines + 1:06d}.pt"
+            save_state(self.dir / increment_name, compact(pooled_increment))
+        line = {"records": records, "stage_s": stage_s, "elapsed_s": elapsed_s, "pooled_increment": increment_name}
         payload = (json.dumps(line, sort_keys=True, allow_nan=True) + "\n").encode("utf-8")
         with open(self.path, "ab") as handle:
             handle.write(payload)
             handle.flush()
             os.fsync(handle.fileno())
         self.lines += 1
-        if self._previous_state is not None:
-            self._previous_state.unlink(missing_ok=True)
-        self._previous_state = None if state_name is None else self.dir / state_name
 
 
 def save_state(path: Path, state: dict[str, Any]) -> None:

@@ -65,15 +65,6 @@ def gather(obj: Any, context: RankContext) -> list[Any]:
     return gathered
 
 
-def broadcast(obj: Any, context: RankContext) -> Any:
-    """Rank 0's ``obj`` on every rank."""
-    if not context.distributed:
-        return obj
-    box = [obj]
-    dist.broadcast_object_list(box, src=0)
-    return box[0]
-
-
 def barrier(context: RankContext) -> None:
     """Wait for every rank."""
     if context.distributed:

@@ -116,7 +116,7 @@ def test_transform_short_side_then_center_crop_matches_pil():
 def test_transform_without_crop_rounds_to_the_spatial_multiple():
     frames = np.zeros((1, 272, 640, 3), np.uint8)
     assert ClipProtocol(resolution=128, crop="none", spatial_multiple=32).transform(frames).shape == (1, 128, 288, 3)
-    assert ClipProtocol(resolution=128, crop="none", spatial_multiple=8).output_size(272, 640) == (128, 304)
+    assert ClipProtocol(resolution=128, crop="none", spatial_multiple=8).transform(frames).shape == (1, 128, 304, 3)
     assert ClipProtocol(resolution="native").transform(frames) is frames
 
 

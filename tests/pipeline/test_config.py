@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import pytest
 
 from evalkit.pipeline.config import ConfigError, RunConfig, build_config
@@ -51,7 +53,7 @@ def test_defaults_evaluate_the_shipped_demo_pair_on_the_sample_clips():
 def test_run_id_follows_settings_that_change_numbers_only():
     base = RunConfig(decoder="turbo-ltx", max_clips=3)
     assert base.run_id.startswith("turbo-ltx-sample-")
-    assert base.with_overrides(batch_size=4, progress=False, no_cache=True).run_id == base.run_id
-    assert base.with_overrides(seed=1).run_id != base.run_id
-    assert str(base.with_overrides(out="reports/mine").run_dir) == "reports/mine"
+    assert replace(base, batch_size=4, progress=False, no_cache=True).run_id == base.run_id
+    assert replace(base, seed=1).run_id != base.run_id
+    assert str(replace(base, out="reports/mine").run_dir) == "reports/mine"
     assert base.to_dict()["metrics"] == ["psnr", "ssim", "lpips", "fvd", "vmaf", "tdiff"]
