@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from evalkit.atomic import atomic_path
 from evalkit.generation.flicker import FlickerCurves
 from evalkit.generation.latents import GeneratedLatent, check_latent
 from evalkit.generation.reference import ReferenceSet, reference_features
@@ -33,7 +34,6 @@ from evalkit.pipeline.devices import Placement
 from evalkit.pipeline.metric_entries import per_clip_entry, unavailable_entry
 from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
 from evalkit.results.aggregate import pooled_metric_result, unavailable_metric_result
-from evalkit.results.atomic import atomic_path
 from evalkit.results.schema import PER_CLIP_BASE_COLUMNS, MetricResult, per_clip_column
 from evalkit.results.stats import DEFAULT_RESAMPLES
 

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from evalkit.atomic import atomic_path
 from evalkit.data import ClipManifest
 from evalkit.metrics import METRICS, UnavailableMetric
 from evalkit.metrics.three_way import ThreeWay
@@ -20,7 +21,6 @@ from evalkit.pipeline.floors import FloorSettings
 from evalkit.pipeline.metric_entries import per_clip_entry, pooled_entry, unavailable_entry
 from evalkit.pipeline.tiling_compare import tiling_section
 from evalkit.report.run_report import render_run_report
-from evalkit.results.atomic import atomic_path
 from evalkit.results.floors import floor_results
 from evalkit.results.frame_curves import frame_curves
 from evalkit.results.io import write_per_clip, write_results

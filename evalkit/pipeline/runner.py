@@ -7,8 +7,6 @@ its journal, shards clips across ``torchrun`` ranks, reuses cached teacher work,
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import sys
 import time
@@ -24,6 +22,7 @@ from tqdm import tqdm
 from evalkit.data import DATASETS, ClipDataset, ClipProtocol, build_manifest
 from evalkit.data.frame_counts import FrameCountMemo
 from evalkit.data.protocol_presets import load_preset
+from evalkit.hashing import canonical_sha256
 from evalkit.metrics import METRICS, MetricOptions, build_metrics
 from evalkit.metrics.factory import set_aside_for_clip_count
 from evalkit.metrics.three_way import ThreeWay
@@ -71,8 +70,7 @@ class RunResult:
 def run_protocol(protocol: ClipProtocol) -> dict[str, Any]:
     """The results ``protocol`` block: clip protocol plus output quantisation, hashed together."""
     params = {**protocol.to_dict(), "output_quantisation": OUTPUT_QUANTISATION}
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:12]
-    return {"hash": digest, "params": params, "clip_protocol_hash": protocol.hash()}
+    return {"hash": canonical_sha256(params, length=12), "params": params, "clip_protocol_hash": protocol.hash()}
 
 
 def run(config: RunConfig) -> RunResult:
