@@ -253,8 +253,9 @@ def _run(args: argparse.Namespace) -> int:
     from evalkit.generation.results import format_generation_summary
     from evalkit.generation.runner import folder_source
     from evalkit.metrics import MetricOptions
+    from evalkit.models.placement import should_offload
     from evalkit.models.registry import build_pair
-    from evalkit.pipeline.devices import DTYPES, resolve_device, should_offload
+    from evalkit.pipeline.devices import DTYPES, resolve_device
 
     _check_args(args)
     device = resolve_device(args.device)

@@ -29,10 +29,10 @@ from evalkit.generation.reference import ReferenceSet, reference_features
 from evalkit.metrics import METRICS, MetricOptions, UnavailableMetric, build_metrics
 from evalkit.metrics.fvd import FVD
 from evalkit.models.interfaces import DecoderPair
+from evalkit.models.placement import Placement
+from evalkit.models.quantize import finite_clips, to_uint8_clips
 from evalkit.models.registry import denormalize_pipeline_latents
-from evalkit.pipeline.devices import Placement
 from evalkit.pipeline.metric_entries import per_clip_entry, unavailable_entry
-from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
 from evalkit.results.aggregate import pooled_metric_result, unavailable_metric_result
 from evalkit.results.schema import PER_CLIP_BASE_COLUMNS, MetricResult, per_clip_column
 from evalkit.results.stats import DEFAULT_RESAMPLES

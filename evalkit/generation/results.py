@@ -22,8 +22,8 @@ from evalkit.generation.check import COMPARISON, REFERENCE_NOTE, CheckOutcome
 from evalkit.generation.flicker import save_flicker_figure
 from evalkit.hashing import canonical_sha256
 from evalkit.models.interfaces import DecoderPair
-from evalkit.pipeline.quantize import OUTPUT_QUANTISATION
-from evalkit.pipeline.teacher_cache import state_dict_sha256
+from evalkit.models.quantize import OUTPUT_QUANTISATION
+from evalkit.models.state_hash import state_dict_sha256
 from evalkit.report.run_report import render_run_report
 from evalkit.results.io import read_results, write_results
 from evalkit.results.provenance import provenance

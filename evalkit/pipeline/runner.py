@@ -26,27 +26,22 @@ from evalkit.hashing import canonical_sha256
 from evalkit.metrics import METRICS, MetricOptions, build_metrics
 from evalkit.metrics.factory import set_aside_for_clip_count
 from evalkit.metrics.three_way import ThreeWay
+from evalkit.models.placement import Placement, should_offload
+from evalkit.models.quantize import OUTPUT_QUANTISATION
 from evalkit.models.registry import DECODERS, build_pair
+from evalkit.models.state_hash import state_dict_sha256
 from evalkit.pipeline import finalize
 from evalkit.pipeline.cache import GIB, DiskCache
 from evalkit.pipeline.config import ConfigError, RunConfig
 from evalkit.pipeline.decode_markers import DIED_WHILE_DECODING, MARKER_DIR, DecodeMarkers
-from evalkit.pipeline.devices import (
-    DTYPES,
-    Placement,
-    autocast_context,
-    resolve_batch_size,
-    resolve_device,
-    should_offload,
-)
+from evalkit.pipeline.devices import DTYPES, autocast_context, resolve_batch_size, resolve_device
 from evalkit.pipeline.evaluate import BatchEvaluator, ClipInput
 from evalkit.pipeline.inputs import batches, clip_inputs
 from evalkit.pipeline.journal import JOURNAL_DIR, ClipJournal, check_meta, read_progress
 from evalkit.pipeline.profile_section import profile_section
-from evalkit.pipeline.quantize import OUTPUT_QUANTISATION
 from evalkit.pipeline.samples import SampleKeeper
 from evalkit.pipeline.sharding import barrier, gather, init_ranks, rank_device, shard
-from evalkit.pipeline.teacher_cache import TeacherCache, state_dict_sha256
+from evalkit.pipeline.teacher_cache import TeacherCache
 
 logger = logging.getLogger(__name__)
 
