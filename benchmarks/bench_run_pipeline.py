@@ -39,10 +39,10 @@ from safetensors.torch import save_file
 from evalkit.data import ClipDataset, ClipProtocol, build_manifest
 from evalkit.data.adapters.sample import SAMPLE_FILES, sample_dir
 from evalkit.metrics import MetricOptions, build_metrics
+from evalkit.models.quantize import to_uint8_clips
 from evalkit.models.registry import DECODERS, build_pair, build_student
 from evalkit.models.teachers import TEACHER_FAMILIES, load_teacher
 from evalkit.pipeline import RunConfig, run
-from evalkit.pipeline.quantize import to_uint8_clips
 from evalkit.report.run_report import render_run_report
 
 TEACHER = {

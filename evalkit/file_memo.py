@@ -8,20 +8,12 @@ from __future__ import annotations
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from evalkit.atomic import atomic_write_json
+
 logger = logging.getLogger(__name__)
-
-
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` as JSON to ``path`` through a temporary file and a rename (no torn file on a crash)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w") as handle:
-        json.dump(data, handle, indent=1, sort_keys=True)
-    os.replace(tmp, path)
 
 
 class FileMemo:
@@ -64,7 +56,7 @@ class FileMemo:
         if not self._changed:
             return
         try:
-            write_json_atomic(self.path, self.entries)
+            atomic_write_json(self.path, self.entries)
         except OSError as exc:
             logger.warning("could not update %s %s: %s", self.what, self.path, exc)
             return

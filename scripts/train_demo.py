@@ -322,8 +322,8 @@ def evaluate(work: Path) -> dict:
     from evalkit.metrics.psnr import PSNR
     from evalkit.metrics.ssim import SSIM
     from evalkit.models import demo
+    from evalkit.models.quantize import to_uint8_clips
     from evalkit.models.registry import build_pair
-    from evalkit.pipeline.quantize import to_uint8_clips
 
     demo.register()
     teacher = build_pair("demo", teacher_weights=demo.TEACHER_DIR).teacher

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from evalkit.hashing import canonical_sha256
 
 EPILOG = """examples:
   evalkit generate-check --decoder turbo-ltx --pipeline Lightricks/LTX-Video --device cuda \\
@@ -165,7 +165,7 @@ def _config(args: argparse.Namespace) -> dict[str, Any]:
 def default_run_dir(config: dict[str, Any]) -> Path:
     """``reports/gen-<decoder>-<12 hex>`` from the settings that change results (not where they are written)."""
     settled = {key: value for key, value in config.items() if key not in ("out", "into", "progress")}
-    digest = hashlib.sha256(json.dumps(settled, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    digest = canonical_sha256(settled, length=12, compact=False)
     return Path("reports") / f"gen-{config['decoder']}-{digest}"
 
 
@@ -253,8 +253,9 @@ def _run(args: argparse.Namespace) -> int:
     from evalkit.generation.results import format_generation_summary
     from evalkit.generation.runner import folder_source
     from evalkit.metrics import MetricOptions
+    from evalkit.models.placement import should_offload
     from evalkit.models.registry import build_pair
-    from evalkit.pipeline.devices import DTYPES, resolve_device, should_offload
+    from evalkit.pipeline.devices import DTYPES, resolve_device
 
     _check_args(args)
     device = resolve_device(args.device)

@@ -7,7 +7,6 @@ protocol, clip ids, frame indices, labels and skip reasons, but not where the fi
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from collections import Counter, defaultdict
@@ -22,6 +21,7 @@ from evalkit.data.frame_counts import FrameCountMemo
 from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
 from evalkit.data.protocol import ClipProtocol
 from evalkit.data.records import ClipRecord, SkippedClip, VideoEntry
+from evalkit.hashing import canonical_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -66,8 +66,7 @@ class ClipManifest:
 
     def hash(self) -> str:
         """Short (12 hex digits) sha256 of the manifest's identity."""
-        canonical = json.dumps(self._identity(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+        return canonical_sha256(self._identity(), length=12)
 
     def summary(self) -> dict[str, int]:
         """Counts: clips kept, clips skipped, and skips per reason kind (the text before the first ':')."""

@@ -7,10 +7,11 @@ pixels handed to a VAE lives here and nowhere else.
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 from dataclasses import asdict, dataclass, fields
 from typing import TYPE_CHECKING, Any
+
+from evalkit.hashing import canonical_sha256
 
 if TYPE_CHECKING:  # torch and torchvision load on first use, so settings and `--help` stay fast
     import numpy as np
@@ -99,8 +100,7 @@ class ClipProtocol:
 
     def hash(self) -> str:
         """Short (12 hex digits) sha256 of the canonical JSON of :meth:`to_dict`."""
-        canonical = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+        return canonical_sha256(self.to_dict(), length=12)
 
     # -- frame selection -----------------------------------------------------------------------------------------
 

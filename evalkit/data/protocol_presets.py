@@ -8,7 +8,6 @@ pins each (name, version) to its content hash, so editing a preset without raisi
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 import yaml
 
 from evalkit.data.cards import CARDS_DIR
+from evalkit.hashing import canonical_sha256
 
 PRESETS_DIR = CARDS_DIR / "protocols"
 VERSIONS_FILE = PRESETS_DIR / "versions.json"
@@ -41,12 +41,7 @@ class ProtocolPreset:
 
     def content_hash(self) -> str:
         """12 hex digits of sha256 over the canonical JSON of name, version and settings."""
-        canonical = json.dumps(
-            {"name": self.name, "version": self.version, "settings": self.settings},
-            sort_keys=True,
-            separators=(",", ":"),
-        )
-        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+        return canonical_sha256({"name": self.name, "version": self.version, "settings": self.settings}, length=12)
 
     def identity(self) -> dict[str, Any]:
         """What results.json records: name, version, hash and title."""

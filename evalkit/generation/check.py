@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from evalkit.atomic import atomic_path
 from evalkit.generation.flicker import FlickerCurves
 from evalkit.generation.latents import GeneratedLatent, check_latent
 from evalkit.generation.reference import ReferenceSet, reference_features
@@ -30,12 +31,11 @@ from evalkit.metrics.contract import PooledMetric
 from evalkit.metrics.frechet import FeatureStats
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
+from evalkit.models.placement import Placement
+from evalkit.models.quantize import finite_clips, to_uint8_clips
 from evalkit.models.registry import denormalize_pipeline_latents
-from evalkit.pipeline.devices import Placement
 from evalkit.pipeline.metric_entries import metric_entries
-from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
 from evalkit.results.aggregate import pooled_metric_result, unavailable_metric_result
-from evalkit.results.atomic import atomic_path
 from evalkit.results.schema import PER_CLIP_BASE_COLUMNS, MetricResult, per_clip_column
 from evalkit.results.stats import DEFAULT_RESAMPLES
 

@@ -27,6 +27,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from evalkit.atomic import atomic_path
 from evalkit.errors import InputError
 from evalkit.models.interfaces import FrameRule
 
@@ -120,10 +121,8 @@ def save_latent(folder: str | os.PathLike[str], item: GeneratedLatent) -> Path:
     if item.latent.ndim != 4:
         raise ValueError(f"{item.meta.sample_id}: latent must be (C, t, h, w), got {tuple(item.latent.shape)}")
     target = Path(folder) / f"{item.meta.sample_id}.safetensors"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    save_file({LATENT_KEY: item.latent.detach().cpu().contiguous()}, str(tmp), metadata=item.meta.to_metadata())
-    os.replace(tmp, target)
+    with atomic_path(target) as tmp:
+        save_file({LATENT_KEY: item.latent.detach().cpu().contiguous()}, str(tmp), metadata=item.meta.to_metadata())
     return target
 
 

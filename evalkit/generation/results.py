@@ -9,7 +9,6 @@ and whose ``dataset`` is the generated set.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,9 +16,10 @@ from typing import Any
 
 from evalkit.generation.check import COMPARISON, REFERENCE_NOTE, CheckOutcome
 from evalkit.generation.flicker import save_flicker_figure
+from evalkit.hashing import canonical_sha256
 from evalkit.models.interfaces import DecoderPair
-from evalkit.pipeline.quantize import OUTPUT_QUANTISATION
-from evalkit.pipeline.teacher_cache import state_dict_sha256
+from evalkit.models.quantize import OUTPUT_QUANTISATION
+from evalkit.models.state_hash import state_dict_sha256
 from evalkit.report.run_report import render_run_report
 from evalkit.results.document import clips_block, decoders_block, results_document, session_timings, write_document
 from evalkit.results.io import read_results, write_per_clip, write_results
@@ -93,8 +93,7 @@ def validate_generation(section: Any, source: str = "results") -> dict[str, Any]
 def generation_protocol(latents: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
     """The results ``protocol`` block of a standalone check: what was generated and how it was quantised."""
     params = {"latents": latents, "source": source, "output_quantisation": OUTPUT_QUANTISATION}
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:12]
-    return {"hash": digest, "params": params}
+    return {"hash": canonical_sha256(params, length=12, compact=False), "params": params}
 
 
 def write_generation_run(

@@ -23,7 +23,8 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save_file
 
-from evalkit.results.atomic import atomic_path, atomic_write_text
+from evalkit.atomic import atomic_path, atomic_write_text
+from evalkit.hashing import canonical_sha256
 from evalkit.weights import cache_root
 
 logger = logging.getLogger(__name__)
@@ -42,8 +43,7 @@ def default_cache_dir() -> Path:
 
 def content_key(fields: dict[str, Any]) -> str:
     """sha256 of the canonical JSON of ``fields`` with the cache format mixed in."""
-    canonical = json.dumps({"cache_format": CACHE_FORMAT, **fields}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return canonical_sha256({"cache_format": CACHE_FORMAT, **fields})
 
 
 def content_sha256(tensors: dict[str, torch.Tensor], metadata_json: str) -> str:

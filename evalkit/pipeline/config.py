@@ -7,8 +7,6 @@ folder) is derived from the settings that change numbers, so re-running the same
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import tomllib
@@ -20,6 +18,7 @@ import yaml
 
 from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
 from evalkit.errors import InputError, UnreadableFileError, read_text_file
+from evalkit.hashing import canonical_sha256
 from evalkit.profile.options import ONNX_CHOICES
 
 DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd", "vmaf", "tdiff")
@@ -185,8 +184,7 @@ class RunConfig:
         identity = {key: val for key, val in self.to_dict().items() if key not in OPERATIONAL_FIELDS}
         if self.tiling == "off":  # runs without the comparison keep the ids they had before the setting existed
             del identity["tiling"]
-        canonical = json.dumps(identity, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+        return canonical_sha256(identity, length=12)
 
     @property
     def run_id(self) -> str:

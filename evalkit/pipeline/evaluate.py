@@ -22,11 +22,11 @@ import torch
 from evalkit.data import ClipProtocol, ClipRecord
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
+from evalkit.models.placement import Placement
+from evalkit.models.quantize import finite_clips, to_uint8_clips
 from evalkit.models.tiling import decode_in_tiles
 from evalkit.pipeline.decode_backoff import DecodeBackoff
-from evalkit.pipeline.devices import Placement
 from evalkit.pipeline.floors import FloorSettings
-from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
 from evalkit.pipeline.samples import SampleKeeper
 from evalkit.pipeline.stage_clock import StageClock
 from evalkit.pipeline.teacher_cache import TeacherCache, TeacherEntry

@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from evalkit.atomic import atomic_path
 from evalkit.data import ClipManifest
 from evalkit.metrics import METRICS, UnavailableMetric
 from evalkit.metrics.three_way import ThreeWay
@@ -17,7 +18,6 @@ from evalkit.pipeline.floors import FloorSettings
 from evalkit.pipeline.metric_entries import metric_entries, pooled_entry
 from evalkit.pipeline.tiling_compare import tiling_section
 from evalkit.report.run_report import render_run_report
-from evalkit.results.atomic import atomic_path
 from evalkit.results.document import clips_block, decoders_block, per_clip_table, results_document, write_document
 from evalkit.results.floors import floor_results
 from evalkit.results.frame_curves import frame_curves

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from evalkit.atomic import atomic_path, atomic_write_text
 from evalkit.errors import InputError
 from evalkit.pipeline.pooled_increment import compact, expand
-from evalkit.results.atomic import atomic_path, atomic_write_text
 from evalkit.results.schema import RESULTS_FILE
 
 logger = logging.getLogger(__name__)

@@ -17,8 +17,8 @@ from typing import Any
 import torch
 
 from evalkit.models.interfaces import DecoderPair
+from evalkit.models.placement import Placement
 from evalkit.pipeline.config import RunConfig
-from evalkit.pipeline.devices import Placement
 from evalkit.profile.bench import bench_pair
 from evalkit.profile.cache import ProfileCache
 from evalkit.profile.options import CPU_AUTO_MAX_TEACHER_PARAMS

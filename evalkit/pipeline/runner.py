@@ -8,8 +8,6 @@ cached teacher work, and on rank 0 writes ``results.json``, the per-clip table, 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import sys
 import time
@@ -25,31 +23,27 @@ from tqdm import tqdm
 from evalkit.data import DATASETS, ClipDataset, ClipProtocol, ClipRecord, build_manifest
 from evalkit.data.frame_counts import FrameCountMemo
 from evalkit.data.protocol_presets import load_preset
+from evalkit.hashing import canonical_sha256
 from evalkit.metrics import METRICS, MetricOptions, build_metrics
 from evalkit.metrics.factory import set_aside_for_clip_count
 from evalkit.metrics.three_way import ThreeWay
+from evalkit.models.placement import Placement, should_offload
+from evalkit.models.quantize import OUTPUT_QUANTISATION
 from evalkit.models.registry import DECODERS, build_pair
+from evalkit.models.state_hash import state_dict_sha256
 from evalkit.pipeline import finalize
 from evalkit.pipeline.cache import GIB, DiskCache
 from evalkit.pipeline.config import ConfigError, RunConfig
 from evalkit.pipeline.decode_backoff import ranks_summary
 from evalkit.pipeline.decode_markers import DIED_WHILE_DECODING, MARKER_DIR, DecodeMarkers
-from evalkit.pipeline.devices import (
-    DTYPES,
-    Placement,
-    autocast_context,
-    resolve_batch_size,
-    resolve_device,
-    should_offload,
-)
+from evalkit.pipeline.devices import DTYPES, autocast_context, resolve_batch_size, resolve_device
 from evalkit.pipeline.evaluate import BatchEvaluator, ClipInput
 from evalkit.pipeline.inputs import batches, clip_inputs
 from evalkit.pipeline.journal import JOURNAL_DIR, ClipJournal, PastProgress, check_meta, read_progress
 from evalkit.pipeline.profile_section import profile_section
-from evalkit.pipeline.quantize import OUTPUT_QUANTISATION
 from evalkit.pipeline.samples import SampleKeeper
 from evalkit.pipeline.sharding import barrier, gather, init_ranks, rank_device, shard
-from evalkit.pipeline.teacher_cache import TeacherCache, state_dict_sha256
+from evalkit.pipeline.teacher_cache import TeacherCache
 
 logger = logging.getLogger(__name__)
 
@@ -73,8 +67,7 @@ class RunResult:
 def run_protocol(protocol: ClipProtocol) -> dict[str, Any]:
     """The results ``protocol`` block: clip protocol plus output quantisation, hashed together."""
     params = {**protocol.to_dict(), "output_quantisation": OUTPUT_QUANTISATION}
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:12]
-    return {"hash": digest, "params": params, "clip_protocol_hash": protocol.hash()}
+    return {"hash": canonical_sha256(params, length=12), "params": params, "clip_protocol_hash": protocol.hash()}
 
 
 @dataclass

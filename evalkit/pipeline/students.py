@@ -9,7 +9,6 @@ on every per-clip metric; ``students.html`` shows them side by side.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
 import json
 from dataclasses import dataclass, replace
@@ -19,10 +18,11 @@ from typing import Any
 
 import numpy as np
 
+from evalkit.atomic import atomic_write_text
+from evalkit.hashing import canonical_sha256
 from evalkit.models.registry import DECODERS
 from evalkit.pipeline.config import OPERATIONAL_FIELDS, REPORTS_DIR, ConfigError, RunConfig
 from evalkit.pipeline.runner import RunResult, run
-from evalkit.results.atomic import atomic_write_text
 from evalkit.results.io import read_per_clip
 from evalkit.results.schema import COMPARISONS, per_clip_column
 from evalkit.results.stats import mean_estimate
@@ -59,10 +59,8 @@ def comparison_dir(config: RunConfig, names: list[str], teacher: str) -> Path:
     if config.out:
         return Path(config.out)
     identity = {k: v for k, v in config.to_dict().items() if k not in OPERATIONAL_FIELDS | {"decoder"}}
-    canonical = json.dumps({**identity, "students": names}, sort_keys=True, default=str)
-    return (
-        Path(REPORTS_DIR) / f"{teacher}-{config.dataset}-students-{hashlib.sha256(canonical.encode()).hexdigest()[:12]}"
-    )
+    digest = canonical_sha256({**identity, "students": names}, length=12, compact=False)
+    return Path(REPORTS_DIR) / f"{teacher}-{config.dataset}-students-{digest}"
 
 
 def run_students(config: RunConfig, names: list[str]) -> StudentsResult:

@@ -8,16 +8,16 @@ Each size is a complete run of its own (its own manifest, protocol hash, caches,
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from evalkit.atomic import atomic_write_text
+from evalkit.hashing import canonical_sha256
 from evalkit.pipeline.config import OPERATIONAL_FIELDS, REPORTS_DIR, ConfigError, RunConfig
 from evalkit.pipeline.runner import RunResult, run
-from evalkit.results.atomic import atomic_write_text
 from evalkit.results.schema import COMPARISONS
 
 SWEEP_FILE = "sweep.json"
@@ -38,8 +38,7 @@ def sweep_dir(config: RunConfig, resolutions: list[int]) -> Path:
     if config.out:
         return Path(config.out)
     identity = {k: v for k, v in config.to_dict().items() if k not in OPERATIONAL_FIELDS | {"resolution"}}
-    canonical = json.dumps({**identity, "resolutions": resolutions}, sort_keys=True, default=str)
-    digest = hashlib.sha256(canonical.encode()).hexdigest()[:12]
+    digest = canonical_sha256({**identity, "resolutions": resolutions}, length=12, compact=False)
     return Path(REPORTS_DIR) / f"{config.require_decoder()}-{config.dataset}-sweep-{digest}"
 
 

@@ -9,30 +9,18 @@ student therefore decodes no video and runs no teacher.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
-from torch import nn
 
 from evalkit.data import ClipRecord
 from evalkit.pipeline.cache import DiskCache, content_key
 
 KIND = "teacher"
 FEATURES = "features."
-
-
-def state_dict_sha256(module: nn.Module) -> str:
-    """sha256 over the names, dtypes, shapes and bytes of a module's state dict (its content, whatever its name)."""
-    digest = hashlib.sha256()
-    for name, tensor in sorted(module.state_dict().items()):
-        flat = tensor.detach().to("cpu").contiguous().reshape(-1)
-        digest.update(f"{name}|{flat.dtype}|{tuple(tensor.shape)}|".encode())
-        digest.update(memoryview(flat.view(torch.uint8).numpy()))
-    return digest.hexdigest()
 
 
 def same_variant(saved: dict[str, Any], current: dict[str, Any]) -> bool:

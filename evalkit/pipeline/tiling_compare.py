@@ -17,8 +17,8 @@ import torch
 
 from evalkit.metrics.psnr import psnr
 from evalkit.metrics.seams import seam_score
+from evalkit.models.quantize import to_uint8_clips
 from evalkit.models.tiling import decode_in_tiles, tile_origins
-from evalkit.pipeline.quantize import to_uint8_clips
 from evalkit.results.stats import mean_estimate
 
 SCHEME = "evalkit.models.tiling.decode_in_tiles: overlapped spatial tiles, linear blend over the overlap"

@@ -8,15 +8,14 @@ with a latency measured under contention is returned but never stored, so one bu
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from evalkit.atomic import atomic_write_json
+from evalkit.hashing import canonical_sha256
 from evalkit.profile.conditions import any_contended
 
 logger = logging.getLogger(__name__)
@@ -26,8 +25,7 @@ CACHE_VERSION = 1
 
 def profile_key(fields: dict[str, Any]) -> str:
     """sha256 of the canonical JSON of ``fields`` (sorted keys), with the cache version mixed in."""
-    canonical = json.dumps({"cache_version": CACHE_VERSION, **fields}, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return canonical_sha256({"cache_version": CACHE_VERSION, **fields})
 
 
 class ProfileCache:
@@ -62,9 +60,5 @@ class ProfileCache:
         return profile, False
 
     def _write(self, path: Path, payload: dict[str, Any]) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "w") as handle:
-            json.dump(payload, handle, indent=1, sort_keys=True)
-        os.replace(tmp, path)
+        atomic_write_json(path, payload)
         logger.info("profile cached at %s", path)

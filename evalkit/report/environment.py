@@ -79,7 +79,7 @@ def write_page(path: Path, template_name: str, **context: object) -> Path:
     from datetime import UTC, datetime
 
     from evalkit import __version__
-    from evalkit.results.atomic import atomic_write_text
+    from evalkit.atomic import atomic_write_text
 
     generated_at = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     atomic_write_text(path, render(template_name, evalkit_version=__version__, generated_at=generated_at, **context))

@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from evalkit.atomic import atomic_write_text
 from evalkit.errors import MissingInputError
 from evalkit.report.cost import cost_view
 from evalkit.report.environment import write_page
@@ -28,7 +29,6 @@ from evalkit.report.published import PublishedTable, published_rows
 from evalkit.report.quality import is_score_run
 from evalkit.report.run_files import RunFiles, load_run
 from evalkit.report.run_report import render_run_report
-from evalkit.results.atomic import atomic_write_text
 from evalkit.results.sample_size import comparability_note, metric_caption
 from evalkit.results.schema import RESULTS_FILE, Estimate, MetricResult
 

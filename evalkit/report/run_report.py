@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit import __version__
+from evalkit.atomic import atomic_write_text
 from evalkit.errors import InputError
 from evalkit.report.breakdown import Table, class_breakdown, worst_clips
 from evalkit.report.clip_views import ClipView, NamedClips, clip_views
@@ -28,7 +29,6 @@ from evalkit.report.quality import DIGITS, is_score_run, ordered_metrics, qualit
 from evalkit.report.run_files import RunFiles, load_run
 from evalkit.report.samples import Sample
 from evalkit.report.tiling import tiling_view
-from evalkit.results.atomic import atomic_write_text
 from evalkit.results.floors import below_floor_lines
 from evalkit.results.schema import REPORT_FILE
 

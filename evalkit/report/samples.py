@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from evalkit.results.atomic import atomic_path
+from evalkit.atomic import atomic_path
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Write and read the files of a run folder: ``results.json`` (validated) and the per-clip table.
 
 JSON is written with sorted keys and a ``default=`` hook for NumPy/torch scalars and paths; every file
-goes through :mod:`evalkit.results.atomic`.
+goes through :mod:`evalkit.atomic`.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from evalkit.atomic import atomic_path, atomic_write_text
 from evalkit.errors import UnreadableFileError, read_text_file
-from evalkit.results.atomic import atomic_path, atomic_write_text
 from evalkit.results.schema import (
     PER_CLIP_CSV_FILE,
     PER_CLIP_FILE,

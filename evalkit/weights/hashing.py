@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from evalkit.file_memo import FileMemo, write_json_atomic
+from evalkit.atomic import atomic_write_json
+from evalkit.file_memo import FileMemo
 
 logger = logging.getLogger(__name__)
 
@@ -79,5 +80,5 @@ class PinStore:
             "origin": origin,
             "pinned_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
-        write_json_atomic(self.path, entries)
+        atomic_write_json(self.path, entries)
         logger.warning("pinned %s to sha256 %s in %s", name, sha256, self.path)

@@ -12,8 +12,8 @@ from evalkit.data.protocol import ClipProtocol
 from evalkit.distill.student import build_student
 from evalkit.metrics.psnr import PSNR
 from evalkit.models import demo
+from evalkit.models.quantize import to_uint8_clips
 from evalkit.models.registry import DECODERS, build_pair
-from evalkit.pipeline.quantize import to_uint8_clips
 from evalkit.weights import sha256_file
 
 PROVENANCE = json.loads((demo.PACKAGE_DIR / "provenance.json").read_text())

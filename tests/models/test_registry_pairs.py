@@ -8,16 +8,7 @@ from evalkit.models.registry import DECODERS, build_pair, denormalize_pipeline_l
 from evalkit.models.teachers import TEACHER_FAMILIES
 from evalkit.weights import WeightsUnavailable, sha256_file
 
-
-@pytest.fixture(autouse=True)
-def isolated_caches(tmp_path, monkeypatch):
-    from huggingface_hub import constants
-
-    monkeypatch.setenv("EVALKIT_CACHE", str(tmp_path / "evalkit"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("EVALKIT_OFFLINE", "1")
-    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("isolated_caches")
 
 
 def tiny(key: str) -> dict:

@@ -11,15 +11,7 @@ from evalkit.weights import WeightsUnavailable, sha256_file
 TINY_STUDENT = {"decoder_block_out_channels": [16, 16, 32, 32], "decoder_layers_per_block": [1] * 5}
 
 
-@pytest.fixture(autouse=True)
-def isolated_caches(tmp_path, monkeypatch):
-    from huggingface_hub import constants
-
-    monkeypatch.setenv("EVALKIT_CACHE", str(tmp_path / "evalkit"))
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("EVALKIT_OFFLINE", "1")
-    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf"))
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("isolated_caches")
 
 
 def tiny_pair(name: str, teacher: str, **kwargs):

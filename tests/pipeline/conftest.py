@@ -11,7 +11,6 @@ import torch
 
 from evalkit.models.teachers import TeacherVAE
 from evalkit.pipeline import RunConfig
-from tests.metrics.fake_i3d import save_scripted
 from tests.tiny_ltx_pair import TINY_STUDENT, TINY_TEACHER
 
 VALUE_COLUMNS = ["psnr.teacher", "psnr.student", "psnr.student_vs_teacher", "ssim.teacher", "ssim.student"]
@@ -27,14 +26,6 @@ def set_offline(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch, tmp_path):
     set_offline(monkeypatch, tmp_path)
-
-
-@pytest.fixture(scope="session")
-def fake_detector(tmp_path_factory) -> Path:
-    """A scripted stand-in for the I3D detector, so FVD runs through the pipeline offline."""
-    path = tmp_path_factory.mktemp("i3d") / "i3d_torchscript.pt"
-    save_scripted(path)
-    return path
 
 
 def make_config(folder: Path, detector: Path, **overrides) -> RunConfig:

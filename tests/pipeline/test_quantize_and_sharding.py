@@ -1,6 +1,6 @@
 import torch
 
-from evalkit.pipeline.quantize import finite_clips, to_uint8_clips
+from evalkit.models.quantize import finite_clips, to_uint8_clips
 from evalkit.pipeline.sharding import RankContext, shard
 
 

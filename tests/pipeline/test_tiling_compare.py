@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from evalkit.metrics.psnr import PSNR_CAP_DB
+from evalkit.models.quantize import to_uint8_clips
 from evalkit.pipeline import run
-from evalkit.pipeline.quantize import to_uint8_clips
 from evalkit.pipeline.tiling_compare import compare_clip, tile_layout, tiling_section
 from evalkit.results.io import read_results
 from evalkit.results.schema import ResultsSchemaError, validate_results

@@ -3,7 +3,7 @@ import json
 import pandas as pd
 import pytest
 
-from evalkit.results.atomic import atomic_open, atomic_write_text
+from evalkit.atomic import atomic_open, atomic_write_text
 from evalkit.results.io import merge_profile, read_per_clip, read_results, write_per_clip, write_results
 from evalkit.results.schema import ResultsSchemaError
 from tests.results.conftest import make_document

@@ -25,11 +25,7 @@ WAN_FIRST_MEAN_STD = (-0.7571, 2.8184)
 COGVIDEOX_1_5_SCALING_FACTOR = 0.7
 
 
-@pytest.fixture(autouse=True)
-def isolated_caches(tmp_path, monkeypatch):
-    monkeypatch.setenv("EVALKIT_CACHE", str(tmp_path / "evalkit"))
-    monkeypatch.setenv("EVALKIT_OFFLINE", "1")
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+pytestmark = pytest.mark.usefixtures("isolated_caches")
 
 
 def tiny_pair(name: str, **kwargs):

@@ -6,11 +6,12 @@ A kill at any moment leaves either the old file or the new one; stray ``.tmp`` f
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 
 @contextlib.contextmanager
@@ -46,10 +47,9 @@ def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
         handle.write(text)
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically."""
-    with atomic_open(path, "wb") as handle:
-        handle.write(data)
+def atomic_write_json(path: str | os.PathLike[str], data: Any) -> None:
+    """Write ``data`` as JSON (one-space indent, sorted keys, no final newline) to ``path`` atomically."""
+    atomic_write_text(path, json.dumps(data, indent=1, sort_keys=True))
 
 
 def _umask() -> int:
