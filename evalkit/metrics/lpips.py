@@ -21,8 +21,8 @@ import lpips as lpips_package
 import torch
 
 from evalkit.metrics.base import FrameAveragedMetric
+from evalkit.options import LPIPS_NETS
 
-LPIPS_NETS = ("alex", "vgg")
 BACKBONE_WEIGHTS = {"alex": "lpips-alex", "vgg": "lpips-vgg"}
 LPIPS_VERSION = "0.1"
 

@@ -16,8 +16,7 @@ import torch
 
 from evalkit.metrics.frechet import FeatureStats
 from evalkit.metrics.fvd import FVD
-
-COMPARISONS = ("teacher", "student", "student_vs_teacher")
+from evalkit.options import COMPARISONS
 
 
 class ThreeWay:

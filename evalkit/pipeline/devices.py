@@ -9,11 +9,12 @@ from collections.abc import Iterator
 import torch
 from torch import nn
 
+from evalkit.options import DTYPES as DTYPE_NAMES
 from evalkit.pipeline.config import ConfigError
 
 logger = logging.getLogger(__name__)
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+DTYPES = {name: getattr(torch, name) for name in DTYPE_NAMES}
 AUTO_BATCH = {"cpu": 2, "cuda": 8}
 # Activations of a video VAE at evaluation sizes take a few times the weights; below this headroom, offload.
 OFFLOAD_HEADROOM = 4.0

@@ -24,7 +24,7 @@ from tqdm import tqdm
 from evalkit.data import DATASETS, ClipDataset, ClipProtocol, build_manifest
 from evalkit.data.frame_counts import FrameCountMemo
 from evalkit.data.protocol_presets import load_preset
-from evalkit.metrics import METRICS, MetricOptions, build_metrics
+from evalkit.metrics import METRICS, build_metrics
 from evalkit.metrics.factory import set_aside_for_clip_count
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.registry import DECODERS, build_pair
@@ -125,15 +125,7 @@ def run(config: RunConfig) -> RunResult:
     placement = Placement(device, offload)
     placement.place(pair.teacher, pair.student)
     tiling = _enable_teacher_tiling(pair)
-    metric_options = MetricOptions(
-        device=str(device),
-        ssim_variant=config.ssim_variant,
-        lpips_net=config.lpips_net,
-        lpips_weights=config.lpips_weights,
-        fvd_variant=config.fvd_variant,
-        fvd_detector=config.fvd_detector,
-    )
-    built, unavailable = build_metrics(list(config.metrics), metric_options, min_side=config.resolution)
+    built, unavailable = build_metrics(list(config.metrics), config.metric_options(device), min_side=config.resolution)
     set_aside_for_clip_count(built, unavailable, len(manifest.clips))
     per_clip_metrics = {name: metric for name, metric in built.items() if METRICS.get(name).per_clip}
     pooled_templates = {name: metric for name, metric in built.items() if not METRICS.get(name).per_clip}
