@@ -18,6 +18,10 @@ POSTERIORS = ("mode", "sample")
 OFFLOAD_MODES = ("auto", "always", "never")
 PROFILE_MODES = ("auto", "on", "off")
 TILING_MODES = ("off", "compare")
+ONNX_CHOICES = ("none", "student", "both")
+"""ONNX mobile proxy of nothing, the student, or both decoders."""
+PIPELINE_OFFLOADS = ("none", "model", "sequential")
+"""diffusers CPU offload of a text-to-video pipeline's text encoder and transformer."""
 COMPARISONS = ("teacher", "student", "student_vs_teacher")
 """What a three-way metric scores: ground truth vs teacher, ground truth vs student, student vs teacher."""
 

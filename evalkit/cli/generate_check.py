@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from evalkit.cli.arguments import add_device_arguments, add_metric_arguments
-from evalkit.options import DTYPES, INITS
+from evalkit.options import DTYPES, INITS, PIPELINE_OFFLOADS
 
 EPILOG = """examples:
   evalkit generate-check --decoder turbo-ltx --pipeline Lightricks/LTX-Video --device cuda \\
@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     weights.add_argument(
         "--init",
         choices=INITS,
-        default=INITS[0],
+        default="pretrained",
         help="decoder weights; random stamps RANDOM WEIGHTS (default: pretrained)",
     )
     prompts = parser.add_argument_group("prompts (with --pipeline)")
@@ -90,7 +90,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     generation.add_argument(
         "--pipeline-offload",
-        choices=("none", "model", "sequential"),
+        choices=PIPELINE_OFFLOADS,
         default="none",
         help="diffusers CPU offload of text encoder/transformer, needs accelerate (default: none)",
     )

@@ -9,9 +9,9 @@ from typing import Any
 
 from evalkit.cli.arguments import add_device_arguments, add_frame_stride_argument, add_metric_arguments
 from evalkit.data.protocol_presets import preset_names
-from evalkit.options import DEFAULT_METRICS, INITS, POSTERIORS, PROFILE_MODES, TILING_MODES
+from evalkit.options import DEFAULT_METRICS, INITS, ONNX_CHOICES, POSTERIORS, PROFILE_MODES, TILING_MODES
 from evalkit.pipeline.config import RunConfig
-from evalkit.profile.options import CPU_AUTO_MAX_TEACHER_PARAMS, ONNX_CHOICES
+from evalkit.profile.options import CPU_AUTO_MAX_TEACHER_PARAMS
 
 EPILOG = """examples:
   evalkit run   (the shipped demo pair turbo-demo on the bundled sample clips: offline, under a minute on 2 CPU cores)

@@ -29,12 +29,12 @@ from evalkit.options import (
     DTYPES,
     INITS,
     OFFLOAD_MODES,
+    ONNX_CHOICES,
     POSTERIORS,
     PROFILE_MODES,
     TILING_MODES,
     metric_settings,
 )
-from evalkit.profile.options import ONNX_CHOICES
 
 if TYPE_CHECKING:
     from evalkit.metrics import MetricOptions
