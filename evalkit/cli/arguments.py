@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from evalkit.options import DEVICES, DTYPES, FVD_VARIANTS, LPIPS_NETS, OFFLOAD_MODES, SSIM_VARIANTS
@@ -25,7 +26,9 @@ class DeprecatedAlias(argparse.Action):
         self.replacement = replacement
         super().__init__(option_strings, dest, **kwargs)
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None):
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None
+    ) -> None:
         print(f"evalkit: {option} is deprecated and will be removed; use {self.replacement}", file=sys.stderr)
         setattr(namespace, self.dest, values)
 
@@ -37,14 +40,14 @@ def defaulted(group: Group, value: Any, help_text: str) -> dict[str, Any]:
     return {"default": value, "help": f"{help_text} (default: %(default)s)"}
 
 
-def frames_or_all(text: str) -> int | str:
-    """``--num-frames``: a frame count, or ``all``."""
-    return text if text == "all" else int(text)
+def int_or(keyword: str) -> Callable[[str], int | str]:
+    """An argparse type reading a whole number or ``keyword`` (its error says "invalid int or 'all' value")."""
 
+    def parse(text: str) -> int | str:
+        return keyword if text == keyword else int(text)
 
-def resolution_or_native(text: str) -> int | str:
-    """``--resolution``: a short side in pixels, or ``native``."""
-    return text if text == "native" else int(text)
+    parse.__name__ = f"int or {keyword!r}"
+    return parse
 
 
 def add_frame_stride_argument(group: Group, *, dest: str = "frame_stride", default: int = 1) -> None:
@@ -71,14 +74,14 @@ def add_protocol_arguments(group: Group, *, sampling: bool = True) -> None:
     default = ClipProtocol()
     group.add_argument(
         "--num-frames",
-        type=frames_or_all,
+        type=int_or("all"),
         metavar="N|all",
         **defaulted(group, default.num_frames, "frames per clip, or all"),
     )
     add_frame_stride_argument(group, default=default.frame_stride)
     group.add_argument(
         "--resolution",
-        type=resolution_or_native,
+        type=int_or("native"),
         metavar="PX|native",
         **defaulted(group, default.resolution, "shorter side after resizing (centre crop), or native"),
     )
