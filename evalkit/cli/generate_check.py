@@ -134,7 +134,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     """Run the check and print its summary; 2 on unusable settings, unfit latents or missing weights/packages."""
     from evalkit.data import LayoutError
-    from evalkit.generation.command import GenerateCheckConfig, run_generate_check
+    from evalkit.generation.command import run_generate_check
+    from evalkit.generation.config import GenerateCheckConfig
     from evalkit.generation.results import format_generation_summary
     from evalkit.models.checkpoint import CheckpointMismatchError
     from evalkit.weights import WeightsUnavailable
