@@ -26,8 +26,8 @@ from evalkit.data import ClipDataset, ClipProtocol, build_manifest
 from evalkit.metrics import METRICS, MetricOptions, build_metrics
 from evalkit.models.quantize import to_uint8_clips
 from evalkit.models.registry import build_pair
+from evalkit.options import DEFAULT_METRICS
 from evalkit.pipeline import RunConfig, run
-from evalkit.pipeline.config import DEFAULT_METRICS
 from evalkit.pipeline.floors import FloorSettings
 
 RUN_COMPARISONS = {

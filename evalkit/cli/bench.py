@@ -7,6 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from evalkit.options import DTYPES, INITS, ONNX_CHOICES
+
 EPILOG = """examples:
   evalkit bench --decoder turbo-ltx --init random --resolution 256 --device cpu
   evalkit bench --decoder turbo-ltx --resolution 256,512,720x1280 --device cuda --dtype bfloat16
@@ -32,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     model.add_argument(
         "--init",
-        choices=("pretrained", "random"),
+        choices=INITS,
         default="pretrained",
         help="weights: resolved checkpoints, or random (cost only) (default: pretrained)",
     )
@@ -52,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--dtype",
         default="float32",
-        choices=("float32", "float16", "bfloat16"),
+        choices=DTYPES,
         help="weights and latents dtype (default: float32)",
     )
     run.add_argument("--threads", type=int, metavar="N", help="torch CPU threads (default: torch's choice)")
@@ -68,7 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--no-memory", action="store_true", help="skip the peak-memory call")
     run.add_argument(
         "--onnx",
-        choices=("none", "student", "both"),
+        choices=ONNX_CHOICES,
         default="student",
         help="ONNX mobile proxy at the first resolution (default: student)",
     )

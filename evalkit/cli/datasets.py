@@ -7,6 +7,7 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
+from evalkit.cli.arguments import add_protocol_arguments
 from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
 
 if TYPE_CHECKING:
@@ -23,14 +24,6 @@ exit codes (verify): 0 every listed video is usable, 1 some are skipped (listed 
   2 the root does not have the expected layout (the message names the missing path)."""
 
 
-def _frames(text: str) -> int | None:
-    return None if text == "all" else int(text)
-
-
-def _resolution(text: str) -> int | None:
-    return None if text == "native" else int(text)
-
-
 def _option(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key:
@@ -38,56 +31,8 @@ def _option(text: str) -> tuple[str, str]:
     return key, value
 
 
-def add_protocol_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the clip protocol options (defaults from :class:`ClipProtocol`) to ``parser``."""
-    from evalkit.data.protocol import CROP_MODES, RESIZE_FILTERS, SHORT_POLICIES, START_POLICIES, ClipProtocol
-
-    default = ClipProtocol()
-    group = parser.add_argument_group("clip protocol")
-    group.add_argument(
-        "--num-frames", type=_frames, default=default.num_frames, metavar="N|all", help="frames per clip"
-    )
-    group.add_argument(
-        "--frame-stride", type=int, default=default.frame_stride, metavar="K", help="step between chosen frames"
-    )
-    group.add_argument("--start", choices=START_POLICIES, default=default.start, help="where the clip starts")
-    group.add_argument("--seed", type=int, default=default.seed, help="seed of --start random")
-    group.add_argument(
-        "--resolution",
-        type=_resolution,
-        default=default.resolution,
-        metavar="PX|native",
-        help="shorter side after resizing",
-    )
-    group.add_argument(
-        "--crop",
-        choices=CROP_MODES,
-        default=default.crop,
-        help="center: square crop; none: keep aspect, sides rounded to --spatial-multiple",
-    )
-    group.add_argument(
-        "--spatial-multiple",
-        type=int,
-        default=default.spatial_multiple,
-        metavar="M",
-        help="decoder spatial multiple used by --crop none",
-    )
-    group.add_argument(
-        "--resize-filter",
-        choices=RESIZE_FILTERS,
-        default=default.resize_filter,
-        help="resize filter (antialiased)",
-    )
-    group.add_argument(
-        "--short-policy",
-        choices=SHORT_POLICIES,
-        default=default.short_policy,
-        help="videos shorter than the clip: skip (recorded), pad-last or loop",
-    )
-
-
 def protocol_from_args(args: argparse.Namespace) -> ClipProtocol:
-    """The :class:`ClipProtocol` described by the options of :func:`add_protocol_arguments`."""
+    """The :class:`ClipProtocol` described by the flags of :func:`add_protocol_arguments`."""
     from evalkit.data.protocol import ClipProtocol
 
     return ClipProtocol(
@@ -132,7 +77,7 @@ def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
         help="skip videos whose frames have more pixels, read from the header (default: %(default)s)",
     )
     parser.add_argument("--json", action="store_true", help="print JSON instead of text")
-    add_protocol_arguments(parser)
+    add_protocol_arguments(parser.add_argument_group("clip protocol"))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

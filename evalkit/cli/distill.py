@@ -7,7 +7,8 @@ import json
 import logging
 import sys
 
-from evalkit.distill.config import DTYPES, POSTERIORS, TEACHER_INITS, DistillConfig
+from evalkit.distill.config import DistillConfig
+from evalkit.options import INITS, POSTERIORS, TRAINING_DTYPES
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     models.add_argument("--student-weights", metavar="PATH", help="initialise the student from this decoder checkpoint")
     models.add_argument(
         "--teacher-init",
-        choices=TEACHER_INITS,
+        choices=INITS,
         default=defaults.teacher_init,
         help="random: a random teacher, for smoke tests only (default: %(default)s)",
     )
@@ -114,7 +115,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--ema-decay", type=float, metavar="DECAY", default=defaults.ema_decay, help="EMA decay (default: %(default)s)"
     )
     optim.add_argument(
-        "--dtype", choices=DTYPES, default=defaults.dtype, help="student compute precision (default: %(default)s)"
+        "--dtype",
+        choices=TRAINING_DTYPES,
+        default=defaults.dtype,
+        help="student compute precision (default: %(default)s)",
     )
     optim.add_argument(
         "--seed",

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import Any
 
-from evalkit.hashing import canonical_sha256
+from evalkit.cli.arguments import add_device_arguments, add_metric_arguments
+from evalkit.options import DTYPES, INITS, PIPELINE_OFFLOADS
 
 EPILOG = """examples:
   evalkit generate-check --decoder turbo-ltx --pipeline Lightricks/LTX-Video --device cuda \\
@@ -57,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     weights.add_argument(
         "--init",
-        choices=("pretrained", "random"),
+        choices=INITS,
         default="pretrained",
         help="decoder weights; random stamps RANDOM WEIGHTS (default: pretrained)",
     )
@@ -85,13 +84,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     generation.add_argument("--max-sequence-length", metavar="N", type=int, help="text tokens (pipeline default)")
     generation.add_argument(
         "--pipeline-dtype",
-        choices=("auto", "float32", "bfloat16", "float16"),
+        choices=("auto", *DTYPES),
         default="auto",
         help="pipeline precision; auto = bfloat16 on CUDA, float32 on CPU (default: auto)",
     )
     generation.add_argument(
         "--pipeline-offload",
-        choices=("none", "model", "sequential"),
+        choices=PIPELINE_OFFLOADS,
         default="none",
         help="diffusers CPU offload of text encoder/transformer, needs accelerate (default: none)",
     )
@@ -114,17 +113,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--reference-split", metavar="NAME", help="reference dataset split")
     check.add_argument("--reference-fold", metavar="N", type=int, help="reference dataset fold")
     check.add_argument("--reference-max-clips", metavar="N", type=int, help="use N reference videos (default: all)")
-    check.add_argument("--lpips-net", choices=("alex", "vgg"), default="alex", help="LPIPS backbone (default: alex)")
-    check.add_argument("--ssim-variant", choices=("wang", "torchmetrics"), default="wang", help="SSIM (default: wang)")
-    check.add_argument(
-        "--fvd-variant",
-        choices=("stylegan-v", "turbo-vaed-compat", "videomae"),
-        default="stylegan-v",
-        help="FVD input convention (default: stylegan-v)",
-    )
-    check.add_argument(
-        "--fvd-detector", metavar="PATH", help="I3D TorchScript file, or VideoMAE folder (default: resolved by name)"
-    )
+    add_metric_arguments(check, lpips_weights=False)
     check.add_argument(
         "--save-clips",
         metavar="N",
@@ -133,24 +122,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="keep decoded frames of the first N samples for the report (default: 4)",
     )
     check.add_argument("--flicker", action="store_true", help="record per-frame flicker curves and a figure")
-    check.add_argument(
-        "--bootstrap-resamples", metavar="N", type=int, default=1000, help="CI resamples (default: 1000)"
-    )
     check.add_argument("--seed", metavar="N", type=int, default=0, help="random init and bootstrap seed (default: 0)")
-    hardware = parser.add_argument_group("hardware")
-    hardware.add_argument("--device", metavar="DEVICE", default="auto", help="auto|cpu|cuda|cuda:N (default: auto)")
-    hardware.add_argument(
-        "--dtype",
-        choices=("float32", "bfloat16", "float16"),
-        default="float32",
-        help="decoder precision (default: float32)",
-    )
-    hardware.add_argument(
-        "--offload",
-        choices=("auto", "always", "never"),
-        default="auto",
-        help="one decoder on the GPU at a time (default: auto)",
-    )
+    add_device_arguments(parser.add_argument_group("hardware"))
     output = parser.add_argument_group("output")
     output.add_argument("--out", metavar="DIR", help="run folder (default: reports/gen-<decoder>-<settings hash>)")
     output.add_argument("--into", metavar="RUN_DIR", help="add the generation section to this existing run instead")
@@ -158,173 +131,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handle)
 
 
-def _config(args: argparse.Namespace) -> dict[str, Any]:
-    return {key: value for key, value in sorted(vars(args).items()) if key not in _NOT_CONFIG}
-
-
-def default_run_dir(config: dict[str, Any]) -> Path:
-    """``reports/gen-<decoder>-<12 hex>`` from the settings that change results (not where they are written)."""
-    settled = {key: value for key, value in config.items() if key not in ("out", "into", "progress")}
-    digest = canonical_sha256(settled, length=12, compact=False)
-    return Path("reports") / f"gen-{config['decoder']}-{digest}"
-
-
-def _check_args(args: argparse.Namespace) -> None:
-    from evalkit.data import DATASETS
-    from evalkit.metrics import METRICS
-    from evalkit.models.registry import DECODERS
-
-    names = [(DECODERS, args.decoder)] + [(METRICS, name) for name in args.metrics.split(",")]
-    if args.reference_dataset:
-        names.append((DATASETS, args.reference_dataset))
-    for registry, name in names:
-        if name not in registry:
-            raise ValueError(f"unknown {registry.kind} {name!r}; choose one of: {', '.join(registry.names())}")
-    if args.generate_only and not (args.pipeline and args.save_latents):
-        raise ValueError("--generate-only needs --pipeline and --save-latents DIR (where the latents go)")
-    if args.out and args.into:
-        raise ValueError("give --out (new run folder) or --into (existing run), not both")
-
-
-def _generate(args: argparse.Namespace, device: str) -> tuple[list[Any], dict[str, Any]]:
-    """Load the pipeline, produce (and save) latents, free the pipeline; returns latents and source record."""
-    import gc
-
-    import torch
-
-    from evalkit.generation import PIPELINES, GenerationSettings, load_pipeline, load_prompts, produce_latents
-    from evalkit.generation.prompts import DEFAULT_PROMPTS, prompts_sha256
-    from evalkit.models.interfaces import check_frames, check_size
-    from evalkit.models.registry import DECODERS
-
-    spec = DECODERS.get(args.decoder)
-    if spec.teacher is None:
-        raise ValueError(f"decoder {args.decoder!r} has no teacher ({spec.teacher_unavailable})")
-    family = PIPELINES.get(spec.teacher)
-    samples = load_prompts(
-        args.prompts,
-        seeds=args.seeds,
-        prompt_column=args.prompt_column,
-        max_samples=args.max_samples,
-    )
-    extra = {"max_sequence_length": args.max_sequence_length} if args.max_sequence_length else {}
-    settings = GenerationSettings.for_family(
-        family,
-        num_frames=args.num_frames,
-        height=args.height,
-        width=args.width,
-        num_inference_steps=args.steps,
-        guidance_scale=args.guidance_scale,
-        extra=extra,
-    )
-    check_frames(spec.name, spec.frame_rule, settings.num_frames)
-    check_size(spec.name, spec.spatial_compression, settings.height, settings.width)
-    dtype_name = args.pipeline_dtype
-    if dtype_name == "auto":
-        dtype_name = "bfloat16" if device.startswith("cuda") else "float32"
-    pipe = load_pipeline(
-        family, args.pipeline, device=device, dtype=getattr(torch, dtype_name), offload=args.pipeline_offload
-    )
-    prompts_path = Path(args.prompts) if args.prompts else DEFAULT_PROMPTS
-    source = {"model": args.pipeline, "dtype": dtype_name}
-    items = produce_latents(
-        pipe, args.decoder, samples, settings, save_dir=args.save_latents, source=source, progress=args.progress
-    )
-    del pipe
-    gc.collect()
-    if torch.cuda.is_available():
-        torch.cuda.empty_cache()
-    record = {
-        "kind": "pipeline",
-        "pipeline": family.class_name,
-        **source,
-        "prompts": str(prompts_path),
-        "prompts_sha256": prompts_sha256(prompts_path),
-        "settings": settings.to_dict(),
-        "latents_dir": args.save_latents,
-    }
-    return items, record
-
-
-def _run(args: argparse.Namespace) -> int:
-    import torch
-
-    from evalkit.generation import CheckOptions, ReferenceSet, check_and_write, read_latent_folder
-    from evalkit.generation.results import format_generation_summary
-    from evalkit.generation.runner import folder_source
-    from evalkit.metrics import MetricOptions
-    from evalkit.models.placement import should_offload
-    from evalkit.models.registry import build_pair
-    from evalkit.pipeline.devices import DTYPES, resolve_device
-
-    _check_args(args)
-    device = resolve_device(args.device)
-    if args.pipeline:
-        items, source = _generate(args, device)
-        if args.generate_only:
-            print(f"wrote {len(items)} latents to {args.save_latents}; decode them with --latents {args.save_latents}")
-            return 0
-    else:
-        items = read_latent_folder(args.latents)
-        source = folder_source(items, args.latents)
-    pair = build_pair(
-        args.decoder,
-        student_weights=args.student_weights,
-        teacher_weights=args.teacher_weights,
-        init=args.init,
-        dtype=DTYPES[args.dtype],
-        seed=args.seed,
-    )
-    reference = None
-    if args.reference_dataset:
-        reference = ReferenceSet(
-            args.reference_dataset,
-            args.reference_root,
-            args.reference_split,
-            args.reference_fold,
-            args.reference_max_clips,
-        )
-    options = CheckOptions(
-        metrics=tuple(args.metrics.split(",")),
-        metric_options=MetricOptions(
-            device=device,
-            ssim_variant=args.ssim_variant,
-            lpips_net=args.lpips_net,
-            fvd_variant=args.fvd_variant,
-            fvd_detector=args.fvd_detector,
-        ),
-        reference=reference,
-        save_clips=args.save_clips,
-        flicker=args.flicker,
-        seed=args.seed,
-        resamples=args.bootstrap_resamples,
-    )
-    config = _config(args)
-    run_dir = Path(args.into) if args.into else Path(args.out) if args.out else default_run_dir(config)
-    result = check_and_write(
-        items,
-        pair,
-        run_dir,
-        options,
-        source=source,
-        into_existing_run=bool(args.into),
-        config={"command": "generate-check", **config},
-        device=device,
-        offload=should_offload(args.offload, torch.device(device), pair.teacher, pair.student),
-    )
-    print(format_generation_summary(result.section))
-    print(f"results: {result.run_dir / 'results.json'}")
-    return 0
-
-
 def handle(args: argparse.Namespace) -> int:
     """Run the check and print its summary; 2 on unusable settings, unfit latents or missing weights/packages."""
     from evalkit.data import LayoutError
+    from evalkit.generation.command import run_generate_check
+    from evalkit.generation.config import GenerateCheckConfig
+    from evalkit.generation.results import format_generation_summary
     from evalkit.models.checkpoint import CheckpointMismatchError
     from evalkit.weights import WeightsUnavailable
 
+    config = GenerateCheckConfig(**{key: value for key, value in vars(args).items() if key not in _NOT_CONFIG})
     try:
-        return _run(args)
+        outcome = run_generate_check(config)
     except (
         ValueError,
         FileNotFoundError,
@@ -335,3 +153,10 @@ def handle(args: argparse.Namespace) -> int:
     ) as exc:
         print(f"evalkit generate-check: {exc}", file=sys.stderr)
         return 2
+    if outcome.run is None:
+        count, folder = len(outcome.latents), config.save_latents
+        print(f"wrote {count} latents to {folder}; decode them with --latents {folder}")
+        return 0
+    print(format_generation_summary(outcome.run.section))
+    print(f"results: {outcome.run.run_dir / 'results.json'}")
+    return 0

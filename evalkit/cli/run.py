@@ -7,19 +7,11 @@ import sys
 from dataclasses import fields
 from typing import Any
 
+from evalkit.cli.arguments import add_device_arguments, add_frame_stride_argument, add_metric_arguments
 from evalkit.data.protocol_presets import preset_names
-from evalkit.pipeline.config import (
-    DEFAULT_METRICS,
-    DEVICES,
-    DTYPES,
-    INITS,
-    OFFLOAD_MODES,
-    POSTERIORS,
-    PROFILE_MODES,
-    TILING_MODES,
-    RunConfig,
-)
-from evalkit.profile.options import CPU_AUTO_MAX_TEACHER_PARAMS, ONNX_CHOICES
+from evalkit.options import DEFAULT_METRICS, INITS, ONNX_CHOICES, POSTERIORS, PROFILE_MODES, TILING_MODES
+from evalkit.pipeline.config import RunConfig
+from evalkit.profile.options import CPU_AUTO_MAX_TEACHER_PARAMS
 
 EPILOG = """examples:
   evalkit run   (the shipped demo pair turbo-demo on the bundled sample clips: offline, under a minute on 2 CPU cores)
@@ -117,7 +109,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"short side, center crop {_default('resolution')}; several sizes (256,512) run a resolution sweep: "
         "one run per size in <out>/r<size>, and sweep.json + sweep.html comparing every metric by size",
     )
-    clip.add_argument("--stride", metavar="N", type=int, help=f"step between frames {_default('stride')}")
+    add_frame_stride_argument(clip, dest="stride", default=_DEFAULTS["stride"])
     measure = parser.add_argument_group("metrics")
     measure.add_argument(
         "--metrics",
@@ -126,22 +118,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "metrics whose weights are missing are reported unavailable; add msssim for MS-SSIM (opt-in: it costs "
         "more than the rest of the default run on 2 CPU cores; needs --resolution >= 176)",
     )
-    measure.add_argument(
-        "--bootstrap-resamples",
-        metavar="N",
-        type=int,
-        help=f"resamples of the 95%% CIs {_default('bootstrap_resamples')}",
-    )
-    measure.add_argument("--lpips-net", choices=("alex", "vgg"), help=f"LPIPS backbone {_default('lpips_net')}")
-    measure.add_argument("--ssim-variant", choices=("wang", "torchmetrics"), help=f"SSIM {_default('ssim_variant')}")
-    measure.add_argument(
-        "--fvd-variant",
-        choices=("stylegan-v", "turbo-vaed-compat", "videomae"),
-        help=f"FVD input convention; videomae: content-debiased FVD on VideoMAE features {_default('fvd_variant')}",
-    )
-    measure.add_argument(
-        "--fvd-detector", metavar="PATH", help="I3D TorchScript file, or VideoMAE folder (default: resolved by name)"
-    )
+    add_metric_arguments(measure)
     measure.add_argument(
         "--tiling",
         choices=TILING_MODES,
@@ -166,8 +143,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help=f"add the ONNX mobile proxy of the student (bare flag) or of both {_default('profile_onnx')}",
     )
     hardware = parser.add_argument_group("hardware")
-    hardware.add_argument("--device", metavar="DEVICE", help=f"{'|'.join(DEVICES)} or cuda:N {_default('device')}")
-    hardware.add_argument("--dtype", choices=DTYPES, help=f"decoder precision {_default('dtype')}")
+    add_device_arguments(hardware)
     hardware.add_argument(
         "--autocast", action="store_true", help="keep float32 weights, run ops in --dtype (default: off)"
     )
@@ -176,9 +152,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N|auto",
         help="clips per decoder call, halved for the rest of the run if a call runs out of memory (a clip the "
         f"student cannot decode alone is decoded in spatial tiles) {_default('batch_size')}",
-    )
-    hardware.add_argument(
-        "--offload", choices=OFFLOAD_MODES, help=f"one decoder on the GPU at a time {_default('offload')}"
     )
     hardware.add_argument(
         "--num-workers", metavar="N", type=int, help=f"video decoding workers {_default('num_workers')}"

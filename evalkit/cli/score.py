@@ -19,19 +19,11 @@ Exit codes: 0 done (complete, or partial: the summary says which pairs failed), 
 (missing folder, unknown metric, mismatched sizes without --allow-resize, or no pair scored at all)."""
 
 
-def _int_or(keyword: str):
-    def parse(text: str) -> int | str:
-        return keyword if text == keyword else int(text)
-
-    parse.__name__ = f"int or '{keyword}'"
-    return parse
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``score`` subcommand."""
-    from evalkit.pipeline.config import DEFAULT_METRICS, FLOOR_FACTORS_DEFAULT, RunConfig
+    from evalkit.cli.arguments import RUN_DEFAULTS, add_metric_arguments, add_protocol_arguments
+    from evalkit.options import DEFAULT_METRICS, FLOOR_FACTORS_DEFAULT
 
-    defaults = RunConfig()
     parser = subparsers.add_parser(
         "score",
         help="score reconstructions decoded elsewhere against their reference videos",
@@ -44,27 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     files.add_argument("--reconstruction", metavar="PATH", required=True, help="reconstruction video or folder")
     files.add_argument("--out", metavar="DIR", default="reports/score", help="results folder (default: %(default)s)")
     clip = parser.add_argument_group("clip protocol (as evalkit run)")
-    clip.add_argument(
-        "--num-frames",
-        metavar="N|all",
-        type=_int_or("all"),
-        default=defaults.num_frames,
-        help="frames per clip, or all (default: %(default)s)",
-    )
-    clip.add_argument(
-        "--resolution",
-        metavar="PX|native",
-        type=_int_or("native"),
-        default=defaults.resolution,
-        help="short side + centre crop, or native (default: %(default)s)",
-    )
+    add_protocol_arguments(clip, sampling=False)
     clip.add_argument(
         "--allow-resize",
         action="store_true",
         help="score pairs whose frame sizes differ, both resized by the protocol (default: such pairs fail)",
-    )
-    clip.add_argument(
-        "--stride", metavar="N", type=int, default=defaults.stride, help="step between frames (default: %(default)s)"
     )
     measure = parser.add_argument_group("metrics (as evalkit run)")
     measure.add_argument(
@@ -74,39 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="comma-separated metric names (default: %(default)s)",
     )
     measure.add_argument(
-        "--bootstrap-resamples",
-        metavar="N",
-        type=int,
-        default=defaults.bootstrap_resamples,
-        help="resamples of the 95%% CIs (default: %(default)s)",
+        "--seed", metavar="N", type=int, default=RUN_DEFAULTS.seed, help="bootstrap seed (default: %(default)s)"
     )
-    measure.add_argument(
-        "--seed", metavar="N", type=int, default=defaults.seed, help="bootstrap seed (default: %(default)s)"
-    )
-    measure.add_argument(
-        "--lpips-net", choices=("alex", "vgg"), default=defaults.lpips_net, help="LPIPS backbone (default: %(default)s)"
-    )
-    measure.add_argument(
-        "--lpips-weights", metavar="PATH", default=None, help="torchvision backbone file (default: resolved by name)"
-    )
-    measure.add_argument(
-        "--ssim-variant",
-        choices=("wang", "torchmetrics"),
-        default=defaults.ssim_variant,
-        help="SSIM reduction (default: %(default)s)",
-    )
-    measure.add_argument(
-        "--fvd-variant",
-        choices=("stylegan-v", "turbo-vaed-compat", "videomae"),
-        default=defaults.fvd_variant,
-        help="FVD input convention; videomae: content-debiased FVD on VideoMAE features (default: %(default)s)",
-    )
-    measure.add_argument(
-        "--fvd-detector",
-        metavar="PATH",
-        default=None,
-        help="I3D TorchScript file, or VideoMAE folder (default: resolved by name)",
-    )
+    add_metric_arguments(measure)
     measure.add_argument(
         "--device", metavar="DEVICE", default="cpu", help="where metric networks run (default: %(default)s)"
     )
@@ -133,6 +79,7 @@ def handle(args: argparse.Namespace) -> int:
     """Build the protocol and metric options, score, print a one-line summary per metric; 2 on unusable input."""
     from evalkit.data.protocol import ClipProtocol
     from evalkit.metrics import METRICS, MetricOptions
+    from evalkit.options import metric_settings
     from evalkit.pipeline.floors import FloorSettings
     from evalkit.pipeline.score import score_videos
     from evalkit.results.summary import format_summary
@@ -141,15 +88,8 @@ def handle(args: argparse.Namespace) -> int:
     try:
         for name in metrics:
             METRICS.get(name)
-        protocol = ClipProtocol(num_frames=args.num_frames, resolution=args.resolution, frame_stride=args.stride)
-        options = MetricOptions(
-            device=args.device,
-            ssim_variant=args.ssim_variant,
-            lpips_net=args.lpips_net,
-            lpips_weights=args.lpips_weights,
-            fvd_variant=args.fvd_variant,
-            fvd_detector=args.fvd_detector,
-        )
+        protocol = ClipProtocol(num_frames=args.num_frames, resolution=args.resolution, frame_stride=args.frame_stride)
+        options = MetricOptions(device=args.device, **metric_settings(args))
         result = score_videos(
             args.reference,
             args.reconstruction,

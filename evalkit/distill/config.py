@@ -7,9 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-DTYPES = ("float32", "bfloat16")
-POSTERIORS = ("sample", "mode")
-TEACHER_INITS = ("pretrained", "random")
+from evalkit.options import INITS, POSTERIORS, TRAINING_DTYPES
 
 
 @dataclass(frozen=True)
@@ -84,9 +82,9 @@ class DistillConfig:
 
     def __post_init__(self) -> None:
         for name, value, choices in (
-            ("dtype", self.dtype, DTYPES),
+            ("dtype", self.dtype, TRAINING_DTYPES),
             ("posterior", self.posterior, POSTERIORS),
-            ("teacher_init", self.teacher_init, TEACHER_INITS),
+            ("teacher_init", self.teacher_init, INITS),
         ):
             if value not in choices:
                 raise ValueError(f"distill: {name} must be one of {', '.join(choices)}; got {value!r}")

@@ -19,12 +19,12 @@ import torch
 
 from evalkit.generation.latents import GeneratedLatent, LatentMeta
 from evalkit.generation.prompts import PromptSample
+from evalkit.options import PIPELINE_OFFLOADS
 from evalkit.registry import Registry
 
 logger = logging.getLogger(__name__)
 
 INSTALL_HINT = 'pip install -e ".[generation]"'
-PIPELINE_OFFLOADS = ("none", "model", "sequential")
 
 
 def require_generation_extra() -> None:

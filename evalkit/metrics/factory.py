@@ -12,6 +12,7 @@ import importlib
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from evalkit.options import DEFAULT_FVD_VARIANT, DEFAULT_LPIPS_NET, DEFAULT_SSIM_VARIANT
 from evalkit.registry import Registry
 from evalkit.weights import WeightsUnavailable, get_spec
 
@@ -76,10 +77,10 @@ class MetricOptions:
     """
 
     device: str = "cpu"
-    ssim_variant: str = "wang"
-    lpips_net: str = "alex"
+    ssim_variant: str = DEFAULT_SSIM_VARIANT
+    lpips_net: str = DEFAULT_LPIPS_NET
     lpips_weights: str | None = None
-    fvd_variant: str = "stylegan-v"
+    fvd_variant: str = DEFAULT_FVD_VARIANT
     fvd_detector: str | None = None
     allow_download: bool | None = None
     frame_batch: int | None = None

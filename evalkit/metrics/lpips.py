@@ -21,12 +21,12 @@ import lpips as lpips_package
 import torch
 
 from evalkit.metrics.base import FrameAveragedMetric
+from evalkit.options import LPIPS_NETS
 from evalkit.weights import resolve
 
 if TYPE_CHECKING:
     from evalkit.metrics.factory import MetricOptions
 
-LPIPS_NETS = ("alex", "vgg")
 BACKBONE_WEIGHTS = {"alex": "lpips-alex", "vgg": "lpips-vgg"}
 LPIPS_VERSION = "0.1"
 

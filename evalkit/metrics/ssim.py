@@ -24,11 +24,11 @@ import torch
 from torch.nn.functional import pad
 
 from evalkit.metrics.base import FrameAveragedMetric
+from evalkit.options import SSIM_VARIANTS
 
 if TYPE_CHECKING:
     from evalkit.metrics.factory import MetricOptions
 
-SSIM_VARIANTS = ("wang", "torchmetrics")
 KERNEL_SIZE = 11
 SIGMA = 1.5
 K1 = 0.01

@@ -16,8 +16,8 @@ import torch
 
 from evalkit.metrics.contract import Metric
 from evalkit.metrics.frechet import FeatureStats
+from evalkit.options import COMPARISONS
 
-COMPARISONS = ("teacher", "student", "student_vs_teacher")
 SIDES = {
     "teacher": ("ground_truth", "teacher"),
     "student": ("ground_truth", "student"),

@@ -23,13 +23,13 @@ from evalkit.models.interfaces import DecoderPair, DecoderSpec, FrameRule, Pipel
 from evalkit.models.taehv.pairings import PAIRINGS as TAEHV_PAIRINGS
 from evalkit.models.taehv.pairings import TaehvPairing
 from evalkit.models.teachers import (
-    POSTERIORS,
     TEACHER_FAMILIES,
     TeacherVAE,
     count_teacher_parameters,
     load_teacher,
 )
 from evalkit.models.teachers import denormalize_pipeline_latents as _denormalize
+from evalkit.options import INITS, POSTERIORS
 from evalkit.registry import Registry
 from evalkit.weights import ResolvedFile, WeightsUnavailable, get_spec, locate, resolve
 
@@ -38,8 +38,6 @@ if TYPE_CHECKING:
     from evalkit.models.taehv.student import TaehvStudent
 
 logger = logging.getLogger(__name__)
-
-INITS = ("pretrained", "random")
 
 DECODERS: Registry[DecoderSpec] = Registry("decoder")
 

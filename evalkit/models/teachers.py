@@ -18,11 +18,10 @@ from torch import nn
 
 from evalkit.models.checkpoint import CheckpointMismatchError
 from evalkit.models.interfaces import FrameRule, PipelineLatents, check_frames, check_size
+from evalkit.options import POSTERIORS
 from evalkit.registry import Registry
 
 logger = logging.getLogger(__name__)
-
-POSTERIORS = ("mode", "sample")
 
 
 @dataclass(frozen=True)

@@ -12,26 +12,33 @@ import re
 import tomllib
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
 from evalkit.errors import InputError, UnreadableFileError, read_text_file
 from evalkit.hashing import canonical_sha256
-from evalkit.profile.options import ONNX_CHOICES
+from evalkit.options import (
+    DEFAULT_FVD_VARIANT,
+    DEFAULT_LPIPS_NET,
+    DEFAULT_METRICS,
+    DEFAULT_SSIM_VARIANT,
+    DEVICES,
+    DTYPES,
+    INITS,
+    OFFLOAD_MODES,
+    ONNX_CHOICES,
+    POSTERIORS,
+    PROFILE_MODES,
+    TILING_MODES,
+    metric_settings,
+)
 
-DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd", "vmaf", "tdiff")
-"""``msssim`` is opt-in (``--metrics ...,msssim``): on 2 CPU cores it cost more than the rest of the default run."""
-DEVICES = ("auto", "cpu", "cuda")
-DTYPES = ("float32", "bfloat16", "float16")
-INITS = ("pretrained", "random")
-POSTERIORS = ("mode", "sample")
-OFFLOAD_MODES = ("auto", "always", "never")
-PROFILE_MODES = ("auto", "on", "off")
-TILING_MODES = ("off", "compare")
+if TYPE_CHECKING:
+    from evalkit.metrics import MetricOptions
+
 REPORTS_DIR = "reports"
-FLOOR_FACTORS_DEFAULT = (8, 4)  # `evalkit score`'s resample floor (no teacher): 8x8 space, 4x time
 
 # Settings that never change a number: left out of the run id so they can differ between a run and its resume.
 OPERATIONAL_FIELDS = frozenset(
@@ -118,10 +125,10 @@ class RunConfig:
     bootstrap_resamples: int = 1000
     profile: str = "auto"
     profile_onnx: str = "none"
-    ssim_variant: str = "wang"
-    lpips_net: str = "alex"
+    ssim_variant: str = DEFAULT_SSIM_VARIANT
+    lpips_net: str = DEFAULT_LPIPS_NET
     lpips_weights: str | None = None
-    fvd_variant: str = "stylegan-v"
+    fvd_variant: str = DEFAULT_FVD_VARIANT
     fvd_detector: str | None = None
     teacher_config: dict[str, Any] | None = None
     student_config: dict[str, Any] | None = None
@@ -172,6 +179,12 @@ class RunConfig:
                 "no decoder given: pass --decoder NAME (see `evalkit decoders`) or set decoder in --config"
             )
         return self.decoder
+
+    def metric_options(self, device: str) -> MetricOptions:
+        """The metric options of this run, with metric networks on ``device``."""
+        from evalkit.metrics import MetricOptions
+
+        return MetricOptions(device=str(device), **metric_settings(self))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of every setting (after defaults)."""

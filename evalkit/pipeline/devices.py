@@ -6,9 +6,10 @@ import contextlib
 
 import torch
 
+from evalkit.options import DTYPES as DTYPE_NAMES
 from evalkit.pipeline.config import ConfigError
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+DTYPES = {name: getattr(torch, name) for name in DTYPE_NAMES}
 AUTO_BATCH = {"cpu": 2, "cuda": 8}
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch.nn.functional import interpolate
 
-from evalkit.pipeline.config import FLOOR_FACTORS_DEFAULT
+from evalkit.options import FLOOR_FACTORS_DEFAULT
 from evalkit.results.schema import FLOORS, floor_comparison
 
 SPACE_METHOD = "area average down; bicubic up (torch, a=-0.75, half-pixel centres, align_corners=False)"

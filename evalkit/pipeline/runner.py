@@ -24,7 +24,7 @@ from evalkit.data import DATASETS, ClipDataset, ClipProtocol, ClipRecord, build_
 from evalkit.data.frame_counts import FrameCountMemo
 from evalkit.data.protocol_presets import load_preset
 from evalkit.hashing import canonical_sha256
-from evalkit.metrics import METRICS, MetricOptions, build_metrics
+from evalkit.metrics import METRICS, build_metrics
 from evalkit.metrics.factory import set_aside_for_clip_count
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.placement import Placement, should_offload
@@ -152,15 +152,9 @@ class RunSession:
         self.placement.place(pair.teacher, pair.student)
         self.teacher_tiling = _enable_teacher_tiling(pair)
         self.teacher_sha256 = state_dict_sha256(pair.teacher)
-        metric_options = MetricOptions(
-            device=str(device),
-            ssim_variant=config.ssim_variant,
-            lpips_net=config.lpips_net,
-            lpips_weights=config.lpips_weights,
-            fvd_variant=config.fvd_variant,
-            fvd_detector=config.fvd_detector,
+        built, self.unavailable = build_metrics(
+            list(config.metrics), config.metric_options(device), min_side=config.resolution
         )
-        built, self.unavailable = build_metrics(list(config.metrics), metric_options, min_side=config.resolution)
         set_aside_for_clip_count(built, self.unavailable, len(self.manifest.clips))
         self.per_clip_metrics = {name: metric for name, metric in built.items() if METRICS.get(name).per_clip}
         self.pooled_templates = {name: metric for name, metric in built.items() if not METRICS.get(name).per_clip}

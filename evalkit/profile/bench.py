@@ -18,12 +18,12 @@ import torch
 from torch import nn
 
 from evalkit import __version__
+from evalkit.options import ONNX_CHOICES
 from evalkit.profile.cache import ProfileCache
 from evalkit.profile.decoder_profile import DecodeFn, profile_decoder
 from evalkit.profile.env import environment
 from evalkit.profile.flops import FLOP_UNIT
 from evalkit.profile.onnx_proxy import onnx_proxy
-from evalkit.profile.options import ONNX_CHOICES
 from evalkit.profile.params import check_parameter_count, count_parameters
 
 if TYPE_CHECKING:

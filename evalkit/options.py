@@ -1,0 +1,47 @@
+"""Every choice list and shared default of evalkit's settings, in one torch-free module.
+
+Settings classes (`RunConfig`, `DistillConfig`, `GenerateCheckConfig`), the model and metric code that checks a
+value, and the CLI flags all read their choices here, so a new choice is added once and every command offers it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEVICES = ("auto", "cpu", "cuda")
+"""Besides these, ``cuda:N``."""
+DTYPES = ("float32", "bfloat16", "float16")
+TRAINING_DTYPES = ("float32", "bfloat16")
+"""`evalkit distill` trains in float32 or under bfloat16 autocast (float16 would need a loss scaler)."""
+INITS = ("pretrained", "random")
+POSTERIORS = ("mode", "sample")
+OFFLOAD_MODES = ("auto", "always", "never")
+PROFILE_MODES = ("auto", "on", "off")
+TILING_MODES = ("off", "compare")
+ONNX_CHOICES = ("none", "student", "both")
+"""ONNX mobile proxy of nothing, the student, or both decoders."""
+PIPELINE_OFFLOADS = ("none", "model", "sequential")
+"""diffusers CPU offload of a text-to-video pipeline's text encoder and transformer."""
+COMPARISONS = ("teacher", "student", "student_vs_teacher")
+"""What a three-way metric scores: ground truth vs teacher, ground truth vs student, student vs teacher."""
+
+DEFAULT_METRICS: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd", "vmaf", "tdiff")
+"""``msssim`` is opt-in (``--metrics ...,msssim``): on 2 CPU cores it cost more than the rest of the default run."""
+FLOOR_FACTORS_DEFAULT = (8, 4)
+"""`evalkit score`'s resample floor (no teacher): 8x8 space, 4x time."""
+
+SSIM_VARIANTS = ("wang", "torchmetrics")
+LPIPS_NETS = ("alex", "vgg")
+FVD_VARIANTS = ("stylegan-v", "turbo-vaed-compat", "videomae")
+"""The names of ``evalkit.metrics.fvd.FVD_VARIANTS`` (a test keeps the two equal)."""
+DEFAULT_SSIM_VARIANT = "wang"
+DEFAULT_LPIPS_NET = "alex"
+DEFAULT_FVD_VARIANT = "stylegan-v"
+
+METRIC_SETTINGS = ("ssim_variant", "lpips_net", "lpips_weights", "fvd_variant", "fvd_detector")
+"""The metric variants and weight files a command's settings carry under these names (``MetricOptions``'s too)."""
+
+
+def metric_settings(settings: Any) -> dict[str, Any]:
+    """The ``METRIC_SETTINGS`` that ``settings`` (a config or parsed flags) carries, as ``MetricOptions`` keywords."""
+    return {name: getattr(settings, name) for name in METRIC_SETTINGS if hasattr(settings, name)}
