@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from evalkit.cli.arguments import add_protocol_arguments
 from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
 
 if TYPE_CHECKING:
-    from evalkit.data import ClipManifest, ClipProtocol
+    from evalkit.data import ClipManifest
 
 EPILOG = """examples:
   evalkit datasets list
@@ -29,23 +30,6 @@ def _option(text: str) -> tuple[str, str]:
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     return key, value
-
-
-def protocol_from_args(args: argparse.Namespace) -> ClipProtocol:
-    """The :class:`ClipProtocol` described by the flags of :func:`add_protocol_arguments`."""
-    from evalkit.data.protocol import ClipProtocol
-
-    return ClipProtocol(
-        num_frames=args.num_frames,
-        frame_stride=args.frame_stride,
-        start=args.start,
-        seed=args.seed,
-        resolution=args.resolution,
-        crop=args.crop,
-        spatial_multiple=args.spatial_multiple,
-        resize_filter=args.resize_filter,
-        short_policy=args.short_policy,
-    )
 
 
 def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
@@ -136,12 +120,13 @@ def handle_show(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> ClipManifest:
-    from evalkit.data import build_manifest
+    from evalkit.data import ClipProtocol, build_manifest
 
+    protocol = ClipProtocol(**{f.name: getattr(args, f.name) for f in fields(ClipProtocol) if hasattr(args, f.name)})
     return build_manifest(
         args.name,
         args.root,
-        protocol_from_args(args),
+        protocol,
         split=args.split,
         fold=args.fold,
         max_clips=args.max_clips,
