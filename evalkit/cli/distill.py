@@ -23,10 +23,11 @@ The student checkpoint to evaluate is <out>/checkpoints/step-N/decoder.safetenso
   evalkit run --decoder turbo-ltx --student-weights <out>/checkpoints/step-N/decoder.safetensors
 Exit codes: 0 done, 2 unusable settings, missing weights or a missing LPIPS backbone."""
 
+DEFAULTS = DistillConfig(teacher="", student="", out="")
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``distill`` subcommand."""
-    defaults = DistillConfig(teacher="", student="", out="")
     parser = subparsers.add_parser(
         "distill",
         help="distil a Turbo-VAED decoder from a frozen teacher VAE",
@@ -45,18 +46,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     models.add_argument("--student-weights", metavar="PATH", help="initialise the student from this decoder checkpoint")
     _add_defaulted(
         models,
-        defaults,
         ("--teacher-init", None, INITS, "random: a random teacher, for smoke tests only"),
         ("--posterior", None, POSTERIORS, "teacher latents: seeded posterior sample (official) or mode"),
     )
     data = parser.add_argument_group("training data")
-    data.add_argument("--dataset", metavar="NAME", default=defaults.dataset, help="dataset name (default: %(default)s)")
+    data.add_argument("--dataset", metavar="NAME", default=DEFAULTS.dataset, help="dataset name (default: %(default)s)")
     data.add_argument("--root", metavar="PATH", help="dataset folder")
     data.add_argument("--split", metavar="NAME", help="dataset split (default: the adapter's)")
     data.add_argument("--fold", metavar="N", type=int, help="dataset fold (default: the adapter's)")
     _add_defaulted(
         data,
-        defaults,
         ("--num-frames", int, "N", "frames per window"),
         ("--crop-size", int, "PX", "square crop"),
         ("--resolution", int, "PX", "short side before cropping"),
@@ -65,7 +64,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     optim = parser.add_argument_group("optimisation")
     _add_defaulted(
         optim,
-        defaults,
         ("--batch-size", int, "N", "clips per micro-batch"),
         ("--grad-accum", int, "N", "micro-batches per step"),
         ("--lr", float, "RATE", "AdamW learning rate"),
@@ -74,13 +72,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--betas",
         type=float,
         nargs=2,
-        default=defaults.betas,
+        default=DEFAULTS.betas,
         metavar=("B1", "B2"),
         help="AdamW betas (default: %(default)s)",
     )
     _add_defaulted(
         optim,
-        defaults,
         ("--weight-decay", float, "WD", "AdamW weight decay"),
         ("--ema-decay", float, "DECAY", "EMA decay"),
         ("--dtype", None, TRAINING_DTYPES, "student compute precision"),
@@ -91,18 +88,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     loss.add_argument(
         "--no-perceptual", dest="perceptual", action="store_false", help="drop the LPIPS term (no VGG backbone)"
     )
-    _add_defaulted(loss, defaults, ("--perceptual-weight", float, "W", "LPIPS weight"))
+    _add_defaulted(loss, ("--perceptual-weight", float, "W", "LPIPS weight"))
     loss.add_argument(
         "--perceptual-weights", metavar="PATH", help="torchvision vgg16 file for LPIPS (default: resolved)"
     )
-    _add_defaulted(loss, defaults, ("--feature-weight", float, "W", "feature alignment weight"))
+    _add_defaulted(loss, ("--feature-weight", float, "W", "feature alignment weight"))
     run = parser.add_argument_group("run")
     run.add_argument("--out", metavar="DIR", required=True, help="run folder (checkpoints, logs, evaluations)")
-    _add_defaulted(run, defaults, ("--max-steps", int, "N", "optimiser steps"))
+    _add_defaulted(run, ("--max-steps", int, "N", "optimiser steps"))
     run.add_argument("--max-minutes", metavar="M", type=float, help="stop (and checkpoint) after M minutes")
     _add_defaulted(
         run,
-        defaults,
         ("--save-every", int, "N", "steps between checkpoints"),
         ("--eval-every", int, "N", "steps between held-out evaluations, 0: none"),
     )
@@ -118,12 +114,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=handle)
 
 
-def _add_defaulted(group: argparse._ArgumentGroup, defaults: DistillConfig, *specs: tuple) -> None:
+def _add_defaulted(group: argparse._ArgumentGroup, *specs: tuple) -> None:
     """Add options whose default comes from :class:`DistillConfig`: (flag, type, metavar or choices, help)."""
     for flag, kind, shape, text in specs:
         shown = {"type": kind, "metavar": shape} if kind else {"choices": shape}
         group.add_argument(
-            flag, default=getattr(defaults, flag[2:].replace("-", "_")), help=f"{text} (default: %(default)s)", **shown
+            flag, default=getattr(DEFAULTS, flag[2:].replace("-", "_")), help=f"{text} (default: %(default)s)", **shown
         )
 
 
