@@ -59,12 +59,9 @@ def latent_shape(pair: DecoderPair, height: int, width: int, frames: int, batch:
     """The (B, C, t, h, w) latent the teacher's encoder makes for a (frames, height, width) clip."""
     pair.check_frames(frames)
     pair.check_size(height, width)
-    teacher = pair.teacher
-    spatial = teacher.spatial_compression if teacher else pair.spec.spatial_compression
-    temporal = teacher.temporal_compression if teacher else pair.spec.temporal_compression
-    channels = teacher.latent_channels if teacher else pair.spec.latent_channels
-    offset = (teacher.frame_rule if teacher else pair.spec.frame_rule).offset
-    return (batch, channels, (frames - offset) // temporal + offset, height // spatial, width // spatial)
+    source = pair.teacher if pair.teacher is not None else pair.spec
+    spatial, temporal, offset = source.spatial_compression, source.temporal_compression, source.frame_rule.offset
+    return (batch, source.latent_channels, (frames - offset) // temporal + offset, height // spatial, width // spatial)
 
 
 def _decoders(pair: DecoderPair) -> dict[str, tuple[nn.Module, DecodeFn]]:
