@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import fields
 from typing import TYPE_CHECKING
 
 from evalkit.cli.arguments import add_protocol_arguments
 from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
 
 if TYPE_CHECKING:
-    from evalkit.data import ClipManifest, ClipProtocol
+    from evalkit.data import ClipManifest
 
 EPILOG = """examples:
   evalkit datasets list
@@ -29,23 +30,6 @@ def _option(text: str) -> tuple[str, str]:
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
     return key, value
-
-
-def protocol_from_args(args: argparse.Namespace) -> ClipProtocol:
-    """The :class:`ClipProtocol` described by the flags of :func:`add_protocol_arguments`."""
-    from evalkit.data.protocol import ClipProtocol
-
-    return ClipProtocol(
-        num_frames=args.num_frames,
-        frame_stride=args.frame_stride,
-        start=args.start,
-        seed=args.seed,
-        resolution=args.resolution,
-        crop=args.crop,
-        spatial_multiple=args.spatial_multiple,
-        resize_filter=args.resize_filter,
-        short_policy=args.short_policy,
-    )
 
 
 def _add_source_arguments(parser: argparse.ArgumentParser) -> None:
@@ -135,49 +119,41 @@ def handle_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _build(args: argparse.Namespace) -> ClipManifest:
-    from evalkit.data import build_manifest
+def _build(args: argparse.Namespace) -> ClipManifest | None:
+    """The manifest the flags describe, or ``None`` after printing why it cannot be built."""
+    from evalkit.data import ClipProtocol, LayoutError, build_manifest
 
-    return build_manifest(
-        args.name,
-        args.root,
-        protocol_from_args(args),
-        split=args.split,
-        fold=args.fold,
-        max_clips=args.max_clips,
-        stratified=args.stratified,
-        backend=args.backend,
-        max_frame_pixels=args.max_frame_pixels,
-        **dict(args.option),
-    )
+    try:
+        protocol = ClipProtocol(
+            **{f.name: getattr(args, f.name) for f in fields(ClipProtocol) if hasattr(args, f.name)}
+        )
+        return build_manifest(
+            args.name,
+            args.root,
+            protocol,
+            split=args.split,
+            fold=args.fold,
+            max_clips=args.max_clips,
+            stratified=args.stratified,
+            backend=args.backend,
+            max_frame_pixels=args.max_frame_pixels,
+            **dict(args.option),
+        )
+    except (LayoutError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return None
 
 
 def handle_verify(args: argparse.Namespace) -> int:
     """Build the manifest and report counts plus every skipped file with its reason."""
-    from evalkit.data import LayoutError
-
-    try:
-        manifest = _build(args)
-    except (LayoutError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    manifest = _build(args)
+    if manifest is None:
         return 2
     summary = manifest.summary()
     if args.json:
-        report = {"summary": summary, "skipped": [skip.to_dict() for skip in manifest.skipped]}
-        print(
-            json.dumps(
-                {
-                    "dataset": manifest.dataset,
-                    "root": manifest.root,
-                    "split": manifest.split,
-                    "fold": manifest.fold,
-                    "protocol_hash": manifest.protocol_hash,
-                    **report,
-                },
-                indent=1,
-                sort_keys=True,
-            )
-        )
+        report = {key: getattr(manifest, key) for key in ("dataset", "root", "split", "fold", "protocol_hash")}
+        report.update(summary=summary, skipped=[skip.to_dict() for skip in manifest.skipped])
+        print(json.dumps(report, indent=1, sort_keys=True))
     else:
         split = f"split {manifest.split}; " if manifest.split is not None else ""
         fold = f"fold {manifest.fold}; " if manifest.fold is not None else ""
@@ -195,12 +171,8 @@ def handle_verify(args: argparse.Namespace) -> int:
 
 def handle_manifest(args: argparse.Namespace) -> int:
     """Build the clip manifest and write it to ``--out``."""
-    from evalkit.data import LayoutError
-
-    try:
-        manifest = _build(args)
-    except (LayoutError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    manifest = _build(args)
+    if manifest is None:
         return 2
     path = manifest.write(args.out)
     summary = manifest.summary()

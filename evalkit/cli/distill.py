@@ -23,10 +23,11 @@ The student checkpoint to evaluate is <out>/checkpoints/step-N/decoder.safetenso
   evalkit run --decoder turbo-ltx --student-weights <out>/checkpoints/step-N/decoder.safetensors
 Exit codes: 0 done, 2 unusable settings, missing weights or a missing LPIPS backbone."""
 
+DEFAULTS = DistillConfig(teacher="", student="", out="")
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``distill`` subcommand."""
-    defaults = DistillConfig(teacher="", student="", out="")
     parser = subparsers.add_parser(
         "distill",
         help="distil a Turbo-VAED decoder from a frozen teacher VAE",
@@ -43,137 +44,63 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     models.add_argument("--student", metavar="PRESET|JSON", required=True, help="Turbo-VAED preset or config JSON")
     models.add_argument("--teacher-weights", metavar="PATH", help="teacher VAE folder/file (default: resolved by name)")
     models.add_argument("--student-weights", metavar="PATH", help="initialise the student from this decoder checkpoint")
-    models.add_argument(
-        "--teacher-init",
-        choices=INITS,
-        default=defaults.teacher_init,
-        help="random: a random teacher, for smoke tests only (default: %(default)s)",
-    )
-    models.add_argument(
-        "--posterior",
-        choices=POSTERIORS,
-        default=defaults.posterior,
-        help="teacher latents: seeded posterior sample (official) or mode (default: %(default)s)",
+    _add_defaulted(
+        models,
+        ("--teacher-init", None, INITS, "random: a random teacher, for smoke tests only"),
+        ("--posterior", None, POSTERIORS, "teacher latents: seeded posterior sample (official) or mode"),
     )
     data = parser.add_argument_group("training data")
-    data.add_argument("--dataset", metavar="NAME", default=defaults.dataset, help="dataset name (default: %(default)s)")
+    data.add_argument("--dataset", metavar="NAME", default=DEFAULTS.dataset, help="dataset name (default: %(default)s)")
     data.add_argument("--root", metavar="PATH", help="dataset folder")
     data.add_argument("--split", metavar="NAME", help="dataset split (default: the adapter's)")
     data.add_argument("--fold", metavar="N", type=int, help="dataset fold (default: the adapter's)")
-    data.add_argument(
-        "--num-frames",
-        metavar="N",
-        type=int,
-        default=defaults.num_frames,
-        help="frames per window (default: %(default)s)",
-    )
-    data.add_argument(
-        "--crop-size", metavar="PX", type=int, default=defaults.crop_size, help="square crop (default: %(default)s)"
-    )
-    data.add_argument(
-        "--resolution",
-        metavar="PX",
-        type=int,
-        default=defaults.resolution,
-        help="short side before cropping (default: %(default)s)",
+    _add_defaulted(
+        data,
+        ("--num-frames", int, "N", "frames per window"),
+        ("--crop-size", int, "PX", "square crop"),
+        ("--resolution", int, "PX", "short side before cropping"),
     )
     data.add_argument("--no-hflip", dest="hflip", action="store_false", help="no random horizontal flips")
     optim = parser.add_argument_group("optimisation")
-    optim.add_argument(
-        "--batch-size",
-        metavar="N",
-        type=int,
-        default=defaults.batch_size,
-        help="clips per micro-batch (default: %(default)s)",
-    )
-    optim.add_argument(
-        "--grad-accum",
-        metavar="N",
-        type=int,
-        default=defaults.grad_accum,
-        help="micro-batches per step (default: %(default)s)",
-    )
-    optim.add_argument(
-        "--lr", type=float, metavar="RATE", default=defaults.lr, help="AdamW learning rate (default: %(default)s)"
+    _add_defaulted(
+        optim,
+        ("--batch-size", int, "N", "clips per micro-batch"),
+        ("--grad-accum", int, "N", "micro-batches per step"),
+        ("--lr", float, "RATE", "AdamW learning rate"),
     )
     optim.add_argument(
         "--betas",
         type=float,
         nargs=2,
-        default=defaults.betas,
+        default=DEFAULTS.betas,
         metavar=("B1", "B2"),
         help="AdamW betas (default: %(default)s)",
     )
-    optim.add_argument(
-        "--weight-decay",
-        type=float,
-        metavar="WD",
-        default=defaults.weight_decay,
-        help="AdamW weight decay (default: %(default)s)",
-    )
-    optim.add_argument(
-        "--ema-decay", type=float, metavar="DECAY", default=defaults.ema_decay, help="EMA decay (default: %(default)s)"
-    )
-    optim.add_argument(
-        "--dtype",
-        choices=TRAINING_DTYPES,
-        default=defaults.dtype,
-        help="student compute precision (default: %(default)s)",
-    )
-    optim.add_argument(
-        "--seed",
-        type=int,
-        metavar="N",
-        default=defaults.seed,
-        help="seed of init, windows and posterior (default: %(default)s)",
-    )
-    optim.add_argument(
-        "--threads",
-        type=int,
-        metavar="N",
-        default=defaults.threads,
-        help="torch CPU threads, 0: torch default (default: %(default)s)",
+    _add_defaulted(
+        optim,
+        ("--weight-decay", float, "WD", "AdamW weight decay"),
+        ("--ema-decay", float, "DECAY", "EMA decay"),
+        ("--dtype", None, TRAINING_DTYPES, "student compute precision"),
+        ("--seed", int, "N", "seed of init, windows and posterior"),
+        ("--threads", int, "N", "torch CPU threads, 0: torch default"),
     )
     loss = parser.add_argument_group("loss")
     loss.add_argument(
         "--no-perceptual", dest="perceptual", action="store_false", help="drop the LPIPS term (no VGG backbone)"
     )
-    loss.add_argument(
-        "--perceptual-weight",
-        type=float,
-        metavar="W",
-        default=defaults.perceptual_weight,
-        help="LPIPS weight (default: %(default)s)",
-    )
+    _add_defaulted(loss, ("--perceptual-weight", float, "W", "LPIPS weight"))
     loss.add_argument(
         "--perceptual-weights", metavar="PATH", help="torchvision vgg16 file for LPIPS (default: resolved)"
     )
-    loss.add_argument(
-        "--feature-weight",
-        type=float,
-        metavar="W",
-        default=defaults.feature_weight,
-        help="feature alignment weight (default: %(default)s)",
-    )
+    _add_defaulted(loss, ("--feature-weight", float, "W", "feature alignment weight"))
     run = parser.add_argument_group("run")
     run.add_argument("--out", metavar="DIR", required=True, help="run folder (checkpoints, logs, evaluations)")
-    run.add_argument(
-        "--max-steps", metavar="N", type=int, default=defaults.max_steps, help="optimiser steps (default: %(default)s)"
-    )
+    _add_defaulted(run, ("--max-steps", int, "N", "optimiser steps"))
     run.add_argument("--max-minutes", metavar="M", type=float, help="stop (and checkpoint) after M minutes")
-    run.add_argument(
-        "--save-every",
-        metavar="N",
-        type=int,
-        default=defaults.save_every,
-        help="steps between checkpoints (default: %(default)s)",
-    )
-    run.add_argument(
-        "--eval-every",
-        metavar="N",
-        type=int,
-        default=defaults.eval_every,
-        help="steps between held-out evaluations, 0: none (default: %(default)s)",
+    _add_defaulted(
+        run,
+        ("--save-every", int, "N", "steps between checkpoints"),
+        ("--eval-every", int, "N", "steps between held-out evaluations, 0: none"),
     )
     run.add_argument("--eval-dataset", metavar="NAME", help="held-out dataset for evaluation")
     run.add_argument("--eval-root", metavar="PATH", help="held-out dataset folder")
@@ -185,6 +112,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--no-resume", dest="resume", action="store_false", help="start over even if --out has checkpoints"
     )
     parser.set_defaults(func=handle)
+
+
+def _add_defaulted(group: argparse._ArgumentGroup, *specs: tuple) -> None:
+    """Add options whose default comes from :class:`DistillConfig`: (flag, type, metavar or choices, help)."""
+    for flag, kind, shape, text in specs:
+        shown = {"type": kind, "metavar": shape} if kind else {"choices": shape}
+        group.add_argument(
+            flag, default=getattr(DEFAULTS, flag[2:].replace("-", "_")), help=f"{text} (default: %(default)s)", **shown
+        )
 
 
 def handle(args: argparse.Namespace) -> int:

@@ -8,7 +8,6 @@ pins each (name, version) to its content hash, so editing a preset without raisi
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,8 +75,3 @@ def load_preset(name: str) -> ProtocolPreset:
         differences=str(data["differences"]).strip() if data.get("differences") else None,
         path=path,
     )
-
-
-def pinned_hashes() -> dict[str, dict[str, str]]:
-    """``{name: {version: content hash}}`` from ``versions.json``."""
-    return json.loads(VERSIONS_FILE.read_text(encoding="utf-8"))

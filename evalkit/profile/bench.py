@@ -59,12 +59,9 @@ def latent_shape(pair: DecoderPair, height: int, width: int, frames: int, batch:
     """The (B, C, t, h, w) latent the teacher's encoder makes for a (frames, height, width) clip."""
     pair.check_frames(frames)
     pair.check_size(height, width)
-    teacher = pair.teacher
-    spatial = teacher.spatial_compression if teacher else pair.spec.spatial_compression
-    temporal = teacher.temporal_compression if teacher else pair.spec.temporal_compression
-    channels = teacher.latent_channels if teacher else pair.spec.latent_channels
-    offset = (teacher.frame_rule if teacher else pair.spec.frame_rule).offset
-    return (batch, channels, (frames - offset) // temporal + offset, height // spatial, width // spatial)
+    source = pair.teacher if pair.teacher is not None else pair.spec
+    spatial, temporal, offset = source.spatial_compression, source.temporal_compression, source.frame_rule.offset
+    return (batch, source.latent_channels, (frames - offset) // temporal + offset, height // spatial, width // spatial)
 
 
 def _decoders(pair: DecoderPair) -> dict[str, tuple[nn.Module, DecodeFn]]:
@@ -184,33 +181,12 @@ def _compare(profiles: dict[str, dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _profile_resolution(
-    pair: DecoderPair,
-    shape: tuple[int, ...],
-    *,
-    device: torch.device,
-    dtype: torch.dtype,
-    warmup: int,
-    repeats: int,
-    with_flops: bool,
-    with_memory: bool,
-    seed: int,
-) -> dict[str, Any]:
+def _profile_resolution(pair: DecoderPair, shape: tuple[int, ...], measurement: dict[str, Any]) -> dict[str, Any]:
+    """Profile both decoders at one latent shape with the :func:`profile_decoder` keywords in ``measurement``."""
     profiles = {}
     for role, (_, decode) in _decoders(pair).items():
         logger.info("profiling %s %s at latent %s", pair.name, role, shape)
-        profile = profile_decoder(
-            decode,
-            shape,
-            device=device,
-            dtype=dtype,
-            warmup=warmup,
-            repeats=repeats,
-            with_flops=with_flops,
-            with_memory=with_memory,
-            tiled_decode=_tiled_decode(pair, role),
-            seed=seed,
-        )
+        profile = profile_decoder(decode, shape, tiled_decode=_tiled_decode(pair, role), **measurement)
         profiles[role] = profile.to_dict()
     return {**profiles, "compare": _compare(profiles)}
 
@@ -247,6 +223,8 @@ def bench_pair(
     device = torch.device(device)
     env = environment(device, dtype)
     settings = {"warmup": warmup, "repeats": repeats, "flops": with_flops, "memory": with_memory, "seed": seed}
+    measurement = {"device": device, "dtype": dtype, "warmup": warmup, "repeats": repeats, "seed": seed}
+    measurement.update(with_flops=with_flops, with_memory=with_memory)
     identity = {
         role: {"weights": _weights_id(pair, role), "architecture": architecture_fingerprint(module)}
         for role, (module, _) in _decoders(pair).items()
@@ -258,17 +236,7 @@ def bench_pair(
         fields = {"decoder": pair.name, "decoders": identity, "env": env, "latent_shape": shape, **settings}
 
         def measure(shape: tuple[int, ...] = shape) -> dict[str, Any]:
-            return _profile_resolution(
-                pair,
-                shape,
-                device=device,
-                dtype=dtype,
-                warmup=warmup,
-                repeats=repeats,
-                with_flops=with_flops,
-                with_memory=with_memory,
-                seed=seed,
-            )
+            return _profile_resolution(pair, shape, measurement)
 
         label = f"{pair.name}-{height}x{width}x{frames}-{device.type}"
         measured, cached = cache.get_or_compute(label, fields, measure) if cache else (measure(), False)

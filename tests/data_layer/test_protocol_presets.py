@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import yaml
 
 from evalkit.data import protocol_presets
-from evalkit.data.protocol_presets import PresetError, load_preset, pinned_hashes, preset_names
+from evalkit.data.protocol_presets import PresetError, load_preset, preset_names
 from evalkit.pipeline.config import ConfigError, build_config
 
 
 def test_every_shipped_preset_matches_the_hash_pinned_for_its_version():
-    pins = pinned_hashes()
+    pins = json.loads(protocol_presets.VERSIONS_FILE.read_text(encoding="utf-8"))
     assert preset_names() == sorted(pins)
     for name in preset_names():
         preset = load_preset(name)
