@@ -123,10 +123,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run the check and print its summary; 2 on unusable settings, unfit latents or missing weights/packages."""
-    from evalkit.data import LayoutError
-    from evalkit.generation.command import run_generate_check
     from evalkit.generation.results import format_generation_summary
-    from evalkit.models.checkpoint import CheckpointMismatchError
+    from evalkit.generation.runner import run_generate_check
     from evalkit.weights import WeightsUnavailable
 
     config = GenerateCheckConfig(**{key: value for key, value in vars(args).items() if key not in _NOT_CONFIG})
@@ -137,9 +135,7 @@ def handle(args: argparse.Namespace) -> int:
         FileNotFoundError,
         ImportError,
         WeightsUnavailable,
-        LayoutError,
-        CheckpointMismatchError,
-    ) as exc:
+    ) as exc:  # LayoutError, CheckpointMismatchError included
         print(f"evalkit generate-check: {exc}", file=sys.stderr)
         return 2
     if outcome.run is None:

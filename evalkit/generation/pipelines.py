@@ -189,19 +189,10 @@ def generate_latents(
     its normalised latent ``(C, t, h, w)`` with metadata."""
     pipe.set_progress_bar_config(disable=not progress)
     record = {"pipeline": family.class_name, **(source or {}), **settings.to_dict()}
+    call = {key: value for key, value in settings.to_dict().items() if key != "extra"}
+    call.update(output_type="latent", return_dict=False, **settings.extra)
     for sample in samples:
-        kwargs = {
-            "prompt": sample.prompt,
-            "num_frames": settings.num_frames,
-            "height": settings.height,
-            "width": settings.width,
-            "num_inference_steps": settings.num_inference_steps,
-            "guidance_scale": settings.guidance_scale,
-            "generator": torch.Generator("cpu").manual_seed(sample.seed),
-            "output_type": "latent",
-            "return_dict": False,
-            **settings.extra,
-        }
+        kwargs = {"prompt": sample.prompt, "generator": torch.Generator("cpu").manual_seed(sample.seed), **call}
         if sample.negative_prompt is not None:
             kwargs["negative_prompt"] = sample.negative_prompt
         with torch.inference_mode():
