@@ -129,7 +129,7 @@ def handle(args: argparse.Namespace) -> int:
 
     config = GenerateCheckConfig(**{key: value for key, value in vars(args).items() if key not in _NOT_CONFIG})
     try:
-        outcome = run_generate_check(config)
+        items, run = run_generate_check(config)
     except (
         ValueError,
         FileNotFoundError,
@@ -138,10 +138,9 @@ def handle(args: argparse.Namespace) -> int:
     ) as exc:  # LayoutError, CheckpointMismatchError included
         print(f"evalkit generate-check: {exc}", file=sys.stderr)
         return 2
-    if outcome.run is None:
-        count, folder = len(outcome.latents), config.save_latents
-        print(f"wrote {count} latents to {folder}; decode them with --latents {folder}")
+    if run is None:
+        print(f"wrote {len(items)} latents to {config.save_latents}; decode them with --latents {config.save_latents}")
         return 0
-    print(format_generation_summary(outcome.run.section))
-    print(f"results: {outcome.run.run_dir / 'results.json'}")
+    print(format_generation_summary(run.section))
+    print(f"results: {run.run_dir / 'results.json'}")
     return 0

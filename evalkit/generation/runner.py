@@ -143,22 +143,15 @@ def check_and_write(
     return GenerationRun(run_dir, section, doc)
 
 
-@dataclass
-class GenerateCheckOutcome:
-    """The latents the check used (or only generated), and its run (``None`` with ``generate_only``)."""
-
-    latents: list[GeneratedLatent]
-    run: GenerationRun | None
-
-
-def run_generate_check(config: GenerateCheckConfig) -> GenerateCheckOutcome:
-    """Check ``config``, produce or read the latents, then decode, score and write the results."""
+def run_generate_check(config: GenerateCheckConfig) -> tuple[list[GeneratedLatent], GenerationRun | None]:
+    """Check ``config``, produce or read the latents, then decode, score and write the results; returns the latents
+    the check used (or only generated) and its run (``None`` with ``generate_only``)."""
     config.check()
     device = resolve_device(config.device)
     if config.pipeline:
         items, source = generate_from_pipeline(config, device)
         if config.generate_only:
-            return GenerateCheckOutcome(items, None)
+            return items, None
     else:
         items = read_latent_folder(config.latents)
         source = folder_source(items, config.latents)
@@ -199,7 +192,7 @@ def run_generate_check(config: GenerateCheckConfig) -> GenerateCheckOutcome:
         device=device,
         offload=should_offload(config.offload, torch.device(device), pair.teacher, pair.student),
     )
-    return GenerateCheckOutcome(items, run)
+    return items, run
 
 
 def generate_from_pipeline(config: GenerateCheckConfig, device: str) -> tuple[list[GeneratedLatent], dict[str, Any]]:
