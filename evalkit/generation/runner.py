@@ -8,7 +8,6 @@ is built, so both never share memory.
 from __future__ import annotations
 
 import gc
-import logging
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,16 +30,13 @@ from evalkit.models.registry import DECODERS, build_pair
 from evalkit.options import metric_settings
 from evalkit.pipeline.devices import DTYPES, resolve_device
 
-logger = logging.getLogger(__name__)
-
 
 @dataclass
 class GenerationRun:
-    """Where the check wrote its files, its ``generation`` section and the full results document."""
+    """Where the check wrote its files, and its ``generation`` section."""
 
     run_dir: Path
     section: dict[str, Any]
-    results: dict[str, Any]
 
 
 def produce_latents(
@@ -83,10 +79,8 @@ def latents_record(items: list[GeneratedLatent], pair: DecoderPair) -> dict[str,
 
 def folder_source(items: list[GeneratedLatent], folder: str | os.PathLike[str]) -> dict[str, Any]:
     """The ``source`` record of latents read from a folder (with the distinct producers named in the files)."""
-    producers = []
-    for item in items:
-        if item.meta.source not in producers:
-            producers.append(item.meta.source)
+    sources = [item.meta.source for item in items]
+    producers = [source for index, source in enumerate(sources) if source not in sources[:index]]
     return {"kind": "latents", "latents_dir": str(folder), "producers": producers}
 
 
@@ -98,7 +92,6 @@ def check_and_write(
     *,
     source: dict[str, Any],
     into_existing_run: bool = False,
-    random_pipeline: bool = False,
     config: dict[str, Any] | None = None,
     device: str = "cpu",
     offload: bool = False,
@@ -117,13 +110,12 @@ def check_and_write(
         pair=pair,
         source=source,
         latents=latents_record(items, pair),
-        random_pipeline=random_pipeline,
         wall_s=(datetime.now(UTC) - started).total_seconds(),
     )
     if into_existing_run:
-        doc = attach_generation(run_dir, section)
+        attach_generation(run_dir, section)
     else:
-        doc = write_generation_run(
+        write_generation_run(
             run_dir,
             section,
             pair=pair,
@@ -140,7 +132,7 @@ def check_and_write(
             resamples=options.resamples,
             started=started,
         )
-    return GenerationRun(run_dir, section, doc)
+    return GenerationRun(run_dir, section)
 
 
 def run_generate_check(config: GenerateCheckConfig) -> tuple[list[GeneratedLatent], GenerationRun | None]:
