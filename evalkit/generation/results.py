@@ -102,6 +102,7 @@ def write_generation_run(
 ) -> None:
     """Write a standalone run folder: ``results.json`` (schema v1 with ``generation``) and the run report."""
     run_dir = Path(run_dir)
+    finished = datetime.now(UTC)
     samples = section["samples"]
     info = pair.info
     protocol = {"latents": section["latents"], "source": section["source"], "output_quantisation": OUTPUT_QUANTISATION}
@@ -132,7 +133,7 @@ def write_generation_run(
         seed=seed,
         resamples=resamples,
         device=device,
-        timings=session_timings(started, datetime.now(UTC), section["timings"]["stages_s"]),
+        timings=session_timings(started, finished, section["timings"]["stages_s"]),
         generation=validate_generation(section, str(run_dir)),
     )
     write_document(run_dir, doc)
