@@ -24,15 +24,13 @@ from evalkit.registry import Registry
 
 logger = logging.getLogger(__name__)
 
-INSTALL_HINT = 'pip install -e ".[generation]"'
-
 
 def require_generation_extra() -> None:
     """Raise ImportError naming the install command unless ``transformers`` (text encoders) is importable."""
     if importlib.util.find_spec("transformers") is None:
         raise ImportError(
             "diffusion pipelines need the `transformers` package for their text encoders, which is not installed; "
-            f"install the generation extra: {INSTALL_HINT}"
+            'install the generation extra: pip install -e ".[generation]"'
         )
 
 
