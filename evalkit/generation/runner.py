@@ -26,7 +26,8 @@ from evalkit.generation.results import attach_generation, generation_section, wr
 from evalkit.metrics import MetricOptions
 from evalkit.models.interfaces import DecoderPair, check_frames, check_size
 from evalkit.models.placement import should_offload
-from evalkit.models.registry import DECODERS, build_pair
+from evalkit.models import registry
+from evalkit.models.registry import DECODERS
 from evalkit.options import metric_settings
 from evalkit.pipeline.devices import DTYPES, resolve_device
 
@@ -147,7 +148,7 @@ def run_generate_check(config: GenerateCheckConfig) -> tuple[list[GeneratedLaten
     else:
         items = read_latent_folder(config.latents)
         source = folder_source(items, config.latents)
-    pair = build_pair(
+    pair = registry.build_pair(  # looked up at call time, so a test can swap in a tiny pair
         config.decoder,
         student_weights=config.student_weights,
         teacher_weights=config.teacher_weights,
