@@ -24,10 +24,9 @@ from evalkit.generation.prompts import DEFAULT_PROMPTS, PromptSample, load_promp
 from evalkit.generation.reference import ReferenceSet
 from evalkit.generation.results import attach_generation, generation_section, write_generation_run
 from evalkit.metrics import MetricOptions
+from evalkit.models import registry
 from evalkit.models.interfaces import DecoderPair, check_frames, check_size
 from evalkit.models.placement import should_offload
-from evalkit.models import registry
-from evalkit.models.registry import DECODERS
 from evalkit.options import metric_settings
 from evalkit.pipeline.devices import DTYPES, resolve_device
 
@@ -51,7 +50,7 @@ def produce_latents(
     progress: bool = False,
 ) -> list[GeneratedLatent]:
     """Run the text-to-video pipeline of ``decoder``'s teacher over ``samples``; optionally save each latent."""
-    spec = DECODERS.get(decoder)
+    spec = registry.DECODERS.get(decoder)
     if spec.teacher is None:
         raise ValueError(f"decoder {decoder!r} has no teacher ({spec.teacher_unavailable}); no pipeline matches it")
     family = PIPELINES.get(spec.teacher)
@@ -190,7 +189,7 @@ def run_generate_check(config: GenerateCheckConfig) -> tuple[list[GeneratedLaten
 
 def generate_from_pipeline(config: GenerateCheckConfig, device: str) -> tuple[list[GeneratedLatent], dict[str, Any]]:
     """Load the teacher's pipeline, produce (and save) latents, free the pipeline; returns latents and source record."""
-    spec = DECODERS.get(config.decoder)
+    spec = registry.DECODERS.get(config.decoder)
     if spec.teacher is None:
         raise ValueError(f"decoder {config.decoder!r} has no teacher ({spec.teacher_unavailable})")
     family = PIPELINES.get(spec.teacher)
