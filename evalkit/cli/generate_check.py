@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from evalkit.cli.arguments import add_device_arguments, add_metric_arguments
+from evalkit.generation.config import GenerateCheckConfig, config_defaults
 from evalkit.options import DTYPES, INITS, PIPELINE_OFFLOADS
 
 EPILOG = """examples:
@@ -55,23 +56,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--teacher-weights", metavar="PATH", help="teacher VAE folder/file (default: resolved by name)"
     )
     weights.add_argument(
-        "--init",
-        choices=INITS,
-        default="pretrained",
-        help="decoder weights; random stamps RANDOM WEIGHTS (default: pretrained)",
+        "--init", choices=INITS, help="decoder weights; random stamps RANDOM WEIGHTS (default: %(default)s)"
     )
     prompts = parser.add_argument_group("prompts (with --pipeline)")
     prompts.add_argument(
         "--prompts", metavar="FILE", help="text (one prompt a line) or CSV file (default: datasets/prompts/default.txt)"
     )
-    prompts.add_argument(
-        "--prompt-column", metavar="NAME", default="prompt", help="CSV prompt column (default: prompt)"
-    )
+    prompts.add_argument("--prompt-column", metavar="NAME", help="CSV prompt column (default: %(default)s)")
     prompts.add_argument(
         "--seeds",
         metavar="LIST",
         type=_seeds,
-        default=(0,),
         help="comma-separated seeds, one sample per prompt and seed (default: 0)",
     )
     prompts.add_argument("--max-samples", metavar="N", type=int, help="generate the first N samples (default: all)")
@@ -85,14 +80,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     generation.add_argument(
         "--pipeline-dtype",
         choices=("auto", *DTYPES),
-        default="auto",
-        help="pipeline precision; auto = bfloat16 on CUDA, float32 on CPU (default: auto)",
+        help="pipeline precision; auto = bfloat16 on CUDA, float32 on CPU (default: %(default)s)",
     )
     generation.add_argument(
         "--pipeline-offload",
         choices=PIPELINE_OFFLOADS,
-        default="none",
-        help="diffusers CPU offload of text encoder/transformer, needs accelerate (default: none)",
+        help="diffusers CPU offload of text encoder/transformer, needs accelerate (default: %(default)s)",
     )
     generation.add_argument("--save-latents", metavar="DIR", help="also save every latent here (one file each)")
     generation.add_argument(
@@ -104,9 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument(
         "--metrics",
         metavar="LIST",
-        default="psnr,ssim,lpips,fvd",
-        help="comma-separated metrics; psnr/ssim/lpips/tdiff are student vs teacher per sample "
-        "(default: psnr,ssim,lpips,fvd)",
+        help="comma-separated metrics; psnr/ssim/lpips/tdiff are student vs teacher per sample (default: %(default)s)",
     )
     check.add_argument("--reference-dataset", metavar="NAME", help="real videos for FVD, any `evalkit datasets` name")
     check.add_argument("--reference-root", metavar="PATH", help="reference dataset folder")
@@ -118,45 +109,38 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--save-clips",
         metavar="N",
         type=int,
-        default=4,
-        help="keep decoded frames of the first N samples for the report (default: 4)",
+        help="keep decoded frames of the first N samples for the report (default: %(default)s)",
     )
     check.add_argument("--flicker", action="store_true", help="record per-frame flicker curves and a figure")
-    check.add_argument("--seed", metavar="N", type=int, default=0, help="random init and bootstrap seed (default: 0)")
+    check.add_argument("--seed", metavar="N", type=int, help="random init and bootstrap seed (default: %(default)s)")
     add_device_arguments(parser.add_argument_group("hardware"))
     output = parser.add_argument_group("output")
     output.add_argument("--out", metavar="DIR", help="run folder (default: reports/gen-<decoder>-<settings hash>)")
     output.add_argument("--into", metavar="RUN_DIR", help="add the generation section to this existing run instead")
     output.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bars")
-    parser.set_defaults(func=handle)
+    parser.set_defaults(func=handle, **config_defaults())
 
 
 def handle(args: argparse.Namespace) -> int:
     """Run the check and print its summary; 2 on unusable settings, unfit latents or missing weights/packages."""
-    from evalkit.data import LayoutError
-    from evalkit.generation.command import run_generate_check
-    from evalkit.generation.config import GenerateCheckConfig
     from evalkit.generation.results import format_generation_summary
-    from evalkit.models.checkpoint import CheckpointMismatchError
+    from evalkit.generation.runner import run_generate_check
     from evalkit.weights import WeightsUnavailable
 
     config = GenerateCheckConfig(**{key: value for key, value in vars(args).items() if key not in _NOT_CONFIG})
     try:
-        outcome = run_generate_check(config)
+        items, run = run_generate_check(config)
     except (
         ValueError,
         FileNotFoundError,
         ImportError,
         WeightsUnavailable,
-        LayoutError,
-        CheckpointMismatchError,
-    ) as exc:
+    ) as exc:  # LayoutError, CheckpointMismatchError included
         print(f"evalkit generate-check: {exc}", file=sys.stderr)
         return 2
-    if outcome.run is None:
-        count, folder = len(outcome.latents), config.save_latents
-        print(f"wrote {count} latents to {folder}; decode them with --latents {folder}")
+    if run is None:
+        print(f"wrote {len(items)} latents to {config.save_latents}; decode them with --latents {config.save_latents}")
         return 0
-    print(format_generation_summary(outcome.run.section))
-    print(f"results: {outcome.run.run_dir / 'results.json'}")
+    print(format_generation_summary(run.section))
+    print(f"results: {run.run_dir / 'results.json'}")
     return 0

@@ -15,6 +15,7 @@ import os
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,6 @@ from evalkit.generation.latents import GeneratedLatent, check_latent
 from evalkit.generation.reference import ReferenceSet, reference_features
 from evalkit.metrics import METRICS, MetricOptions, build_metrics
 from evalkit.metrics.contract import PooledMetric
-from evalkit.metrics.frechet import FeatureStats
 from evalkit.metrics.three_way import ThreeWay
 from evalkit.models.interfaces import DecoderPair
 from evalkit.models.placement import Placement
@@ -52,16 +52,8 @@ REFERENCE_NOTE = (
 
 @dataclass(frozen=True)
 class CheckOptions:
-    """What to score and keep.
-
-    Args:
-        metrics: metric registry names (``psnr``, ``ssim``, ``lpips``, ``tdiff``, ``fvd``).
-        metric_options: shared metric settings (device, variants, weight files).
-        reference: real videos for FVD(teacher set) and FVD(student set); None scores only FVD(student, teacher).
-        save_clips: keep the decoded frames of the first N samples under ``generated/``.
-        flicker: record per-frame temporal change curves of both decoded sets.
-        seed, resamples: bootstrap CIs of the per-sample means.
-    """
+    """What to score and keep: metric names and settings, the real videos of FVD(teacher/student set) (None scores
+    only FVD(student, teacher)), how many samples' decoded frames to keep, flicker curves, bootstrap seed and size."""
 
     metrics: tuple[str, ...] = ("psnr", "ssim", "lpips", "fvd")
     metric_options: MetricOptions = field(default_factory=MetricOptions)
@@ -152,45 +144,26 @@ def _check_inputs(items: list[GeneratedLatent], pair: DecoderPair, metrics: tupl
         raise ValueError(f"FVD needs one clip shape for the whole set; the latents decode to {shapes} (T, H, W)")
 
 
-class _PooledFVD:
-    """The three set-level FVDs (against the real set's cached statistics when there is one), one detector pass
-    per decoded clip."""
-
-    def __init__(self, fvd: PooledMetric, reference_stats: FeatureStats | None) -> None:
-        self.three_way = ThreeWay(fvd, reference_stats=reference_stats, against_truth=reference_stats is not None)
-        self.pair = self.three_way.metrics[COMPARISON]
-        self.against_real = None
-        if reference_stats is not None:
-            self.against_real = {role: self.three_way.metrics[role] for role in ("teacher", "student")}
-
-    def update(self, clips: dict[str, torch.Tensor], sample_id: str) -> None:
-        self.three_way.update(None, clips["teacher"][None], clips["student"][None], [sample_id])
-
-    def result(self) -> MetricResult:
-        spec = METRICS.get("fvd")
-        count = self.pair.candidate_stats.count
-        if count == 0:
-            return unavailable_metric_result(
-                "fvd", label=spec.label, higher_is_better=False, reason="no sample was decoded", per_clip=False
-            )
-        try:
-            computed = self.pair.compute()
-            scores = {COMPARISON: computed["value"]}
-            if self.against_real is not None:
-                scores.update({role: metric.compute()["value"] for role, metric in self.against_real.items()})
-        except ValueError as exc:  # too few samples for the covariance convention
-            return unavailable_metric_result(
-                "fvd", label=spec.label, higher_is_better=False, reason=f"fvd: {exc}", per_clip=False
-            )
-        return pooled_metric_result(
-            "fvd",
-            scores,
-            num_clips=count,
-            label=spec.label,
-            higher_is_better=False,
-            variant=computed["variant"],
-            unit=spec.unit,
-        )
+def _fvd_entry(comparisons: dict[str, PooledMetric]) -> MetricResult:
+    """The set-level FVDs, student vs teacher first; unavailable when no sample, or too few, were decoded."""
+    spec = METRICS.get("fvd")
+    unavailable = partial(unavailable_metric_result, "fvd", label=spec.label, higher_is_better=False, per_clip=False)
+    count = comparisons[COMPARISON].candidate_stats.count
+    if count == 0:
+        return unavailable(reason="no sample was decoded")
+    try:
+        computed = {key: comparisons[key].compute() for key in sorted(comparisons, key=lambda key: key != COMPARISON)}
+    except ValueError as exc:  # too few samples for the covariance convention
+        return unavailable(reason=f"fvd: {exc}")
+    return pooled_metric_result(
+        "fvd",
+        {key: result["value"] for key, result in computed.items()},
+        num_clips=count,
+        label=spec.label,
+        higher_is_better=False,
+        variant=computed[COMPARISON]["variant"],
+        unit=spec.unit,
+    )
 
 
 def check_latents(
@@ -214,7 +187,7 @@ def check_latents(
     per_sample = {name: metric for name, metric in built.items() if METRICS.get(name).per_clip}
     first = items[0].meta
     stage_s: dict[str, float] = defaultdict(float)
-    pooled, reference = None, None
+    three_way, reference = None, None
     if "fvd" in built:
         reference_stats = None
         if options.reference is not None:
@@ -223,7 +196,7 @@ def check_latents(
                 options.reference, built["fvd"], num_frames=first.num_frames, height=first.height, width=first.width
             )
             stage_s["reference"] += time.perf_counter() - started
-        pooled = _PooledFVD(built["fvd"], reference_stats)
+        three_way = ThreeWay(built["fvd"], reference_stats=reference_stats, against_truth=reference_stats is not None)
     placement = Placement(torch.device(device), offload)
     placement.place(pair.teacher, pair.student)
     flicker = FlickerCurves() if options.flicker else None
@@ -243,8 +216,8 @@ def check_latents(
         for name, metric in per_sample.items():
             metric.update(clips["teacher"][None], clips["student"][None], [sample_id])
             row[per_clip_column(name, COMPARISON)] = metric.per_clip()[sample_id]
-        if pooled is not None:
-            pooled.update(clips, sample_id)
+        if three_way is not None:
+            three_way.update(None, clips["teacher"][None], clips["student"][None], [sample_id])
         stage_s["metrics"] += time.perf_counter() - started
         if flicker is not None:
             for role, clip in clips.items():
@@ -252,12 +225,14 @@ def check_latents(
         if len(saved) < options.save_clips:
             saved.append(save_clip(run_dir, len(saved), item, clips).relative_to(run_dir).as_posix())
         rows.append(row)
-    table = _table(rows, list(per_sample))
+    columns = [per_clip_column(name, COMPARISON) for name in per_sample]
+    table = pd.DataFrame(rows, columns=[*SAMPLE_COLUMNS, *columns])
+    table = table.astype({**dict.fromkeys(columns, np.float64), "seed": "Int64"})
     metrics = metric_entries(
         options.metrics,
         table,
         per_clip=per_sample,
-        pooled={} if pooled is None else {"fvd": pooled.result},
+        pooled={} if three_way is None else {"fvd": partial(_fvd_entry, three_way.metrics)},
         unavailable=unavailable,
         seed=options.seed,
         resamples=options.resamples,
@@ -270,11 +245,3 @@ def check_latents(
         saved_clips=saved,
         stage_s=dict(stage_s),
     )
-
-
-def _table(rows: list[dict[str, Any]], names: list[str]) -> pd.DataFrame:
-    columns = [per_clip_column(name, COMPARISON) for name in names]
-    table = pd.DataFrame(rows, columns=[*SAMPLE_COLUMNS, *columns])
-    table[columns] = table[columns].astype(np.float64)
-    table["seed"] = table["seed"].astype("Int64")
-    return table

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -99,3 +99,8 @@ class GenerateCheckConfig:
         settled = {key: value for key, value in self.to_dict().items() if key not in OPERATIONAL_FIELDS}
         digest = canonical_sha256(settled, length=12, compact=False)
         return Path("reports") / f"gen-{self.decoder}-{digest}"
+
+
+def config_defaults() -> dict[str, Any]:
+    """Every setting's default: the one place the `evalkit generate-check` parser reads them from."""
+    return {field.name: field.default for field in fields(GenerateCheckConfig) if field.default is not MISSING}

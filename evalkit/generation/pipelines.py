@@ -24,15 +24,13 @@ from evalkit.registry import Registry
 
 logger = logging.getLogger(__name__)
 
-INSTALL_HINT = 'pip install -e ".[generation]"'
-
 
 def require_generation_extra() -> None:
     """Raise ImportError naming the install command unless ``transformers`` (text encoders) is importable."""
     if importlib.util.find_spec("transformers") is None:
         raise ImportError(
             "diffusion pipelines need the `transformers` package for their text encoders, which is not installed; "
-            f"install the generation extra: {INSTALL_HINT}"
+            'install the generation extra: pip install -e ".[generation]"'
         )
 
 
@@ -189,19 +187,10 @@ def generate_latents(
     its normalised latent ``(C, t, h, w)`` with metadata."""
     pipe.set_progress_bar_config(disable=not progress)
     record = {"pipeline": family.class_name, **(source or {}), **settings.to_dict()}
+    call = {key: value for key, value in settings.to_dict().items() if key != "extra"}
+    call.update(output_type="latent", return_dict=False, **settings.extra)
     for sample in samples:
-        kwargs = {
-            "prompt": sample.prompt,
-            "num_frames": settings.num_frames,
-            "height": settings.height,
-            "width": settings.width,
-            "num_inference_steps": settings.num_inference_steps,
-            "guidance_scale": settings.guidance_scale,
-            "generator": torch.Generator("cpu").manual_seed(sample.seed),
-            "output_type": "latent",
-            "return_dict": False,
-            **settings.extra,
-        }
+        kwargs = {"prompt": sample.prompt, "generator": torch.Generator("cpu").manual_seed(sample.seed), **call}
         if sample.negative_prompt is not None:
             kwargs["negative_prompt"] = sample.negative_prompt
         with torch.inference_mode():

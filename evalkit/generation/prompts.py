@@ -13,8 +13,7 @@ from pathlib import Path
 
 from evalkit.shipped import datasets_dir
 
-PROMPTS_DIR = datasets_dir() / "prompts"
-DEFAULT_PROMPTS = PROMPTS_DIR / "default.txt"
+DEFAULT_PROMPTS = datasets_dir() / "prompts" / "default.txt"
 
 
 @dataclass(frozen=True)

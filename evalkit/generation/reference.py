@@ -35,10 +35,6 @@ class ReferenceSet:
     fold: int | None = None
     max_clips: int | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready record."""
-        return asdict(self)
-
 
 def cover_and_crop(frames: torch.Tensor, height: int, width: int) -> torch.Tensor:
     """uint8 ``(T, H0, W0, 3)`` -> ``(T, height, width, 3)``: resize to cover the target, centre crop."""
@@ -85,7 +81,7 @@ def reference_features(
             f"({len(manifest.skipped)} skipped by the manifest, {len(failed)} failed to decode)"
         )
     record = {
-        **reference.to_dict(),
+        **asdict(reference),
         "manifest_hash": manifest.hash(),
         "clips": stats.count,
         "skipped": [{"clip_id": s.clip_id, "reason": s.reason} for s in manifest.skipped] + failed,

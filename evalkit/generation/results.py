@@ -39,7 +39,6 @@ def generation_section(
     pair: DecoderPair,
     source: dict[str, Any],
     latents: dict[str, Any],
-    random_pipeline: bool = False,
     wall_s: float | None = None,
 ) -> dict[str, Any]:
     """Build the section and write its files (per-sample table, flicker figure) into ``run_dir``."""
@@ -52,7 +51,7 @@ def generation_section(
     return {
         "version": GENERATION_VERSION,
         "decoder": pair.name,
-        "random_weights": bool(pair.random_weights or random_pipeline),
+        "random_weights": bool(pair.random_weights),
         "source": source,
         "latents": latents,
         "comparison_note": REFERENCE_NOTE,
@@ -90,12 +89,6 @@ def validate_generation(section: Any, source: str = "results") -> dict[str, Any]
     return section
 
 
-def generation_protocol(latents: dict[str, Any], source: dict[str, Any]) -> dict[str, Any]:
-    """The results ``protocol`` block of a standalone check: what was generated and how it was quantised."""
-    params = {"latents": latents, "source": source, "output_quantisation": OUTPUT_QUANTISATION}
-    return {"hash": canonical_sha256(params, length=12, compact=False), "params": params}
-
-
 def write_generation_run(
     run_dir: str | os.PathLike[str],
     section: dict[str, Any],
@@ -106,18 +99,19 @@ def write_generation_run(
     seed: int,
     resamples: int,
     started: datetime,
-) -> dict[str, Any]:
+) -> None:
     """Write a standalone run folder: ``results.json`` (schema v1 with ``generation``) and the run report."""
     run_dir = Path(run_dir)
     finished = datetime.now(UTC)
     samples = section["samples"]
     info = pair.info
+    protocol = {"latents": section["latents"], "source": section["source"], "output_quantisation": OUTPUT_QUANTISATION}
     doc = results_document(
         run_id=run_dir.name,
         status="complete" if samples["failed"] == 0 else "partial",
         random_weights=section["random_weights"],
         config=config,
-        protocol=generation_protocol(section["latents"], section["source"]),
+        protocol={"hash": canonical_sha256(protocol, length=12, compact=False), "params": protocol},
         dataset={
             "name": "generated",
             "root": section["source"].get("prompts") or section["source"].get("latents_dir"),
@@ -144,10 +138,9 @@ def write_generation_run(
     )
     write_document(run_dir, doc)
     render_run_report(run_dir)
-    return doc
 
 
-def attach_generation(run_dir: str | os.PathLike[str], section: dict[str, Any]) -> dict[str, Any]:
+def attach_generation(run_dir: str | os.PathLike[str], section: dict[str, Any]) -> None:
     """Store ``section`` as ``generation`` in an existing run's ``results.json`` (replacing an older one) and
     render the run's report again so it shows the section."""
     doc = read_results(run_dir)
@@ -155,7 +148,6 @@ def attach_generation(run_dir: str | os.PathLike[str], section: dict[str, Any]) 
     doc["random_weights"] = bool(doc["random_weights"] or section["random_weights"])
     write_results(run_dir, doc)
     render_run_report(run_dir)
-    return doc
 
 
 def format_generation_summary(section: dict[str, Any]) -> str:

@@ -30,3 +30,20 @@ def test_default_folder_hash_is_unchanged():
 def test_check_names_the_bad_setting(settings, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         GenerateCheckConfig(**{"decoder": "turbo-demo", **settings}).check()
+
+
+def test_cli_defaults_are_the_config_defaults():
+    """The parser takes its defaults from the dataclass, so a bare command line gives the default config."""
+    from evalkit.cli import build_parser
+
+    args = vars(build_parser().parse_args(["generate-check", "--decoder", "turbo-demo", "--latents", "x"]))
+    parsed = GenerateCheckConfig(
+        **{key: value for key, value in args.items() if key not in ("func", "command", "verbose")}
+    )
+    assert parsed == GenerateCheckConfig("turbo-demo", latents="x")
+    assert (parsed.seeds, parsed.metrics, parsed.save_clips, parsed.bootstrap_resamples) == (
+        (0,),
+        "psnr,ssim,lpips,fvd",
+        4,
+        1000,
+    )
