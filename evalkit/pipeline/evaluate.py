@@ -35,7 +35,6 @@ from evalkit.results.schema import FLOORS, floor_column, floor_comparison, per_c
 
 logger = logging.getLogger(__name__)
 
-STAGES = ("load", "teacher_encode", "teacher_decode", "student_decode", "metrics")
 FLOOR_OF_COMPARISON = {floor_comparison(floor): floor for floor in FLOORS}
 
 

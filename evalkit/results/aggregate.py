@@ -68,12 +68,8 @@ def pooled_metric_result(
     values = {comparison: Estimate(value=float(score), n=num_clips) for comparison, score in scores.items()}
     paired = {}
     if "teacher" in scores and "student" in scores:
-        paired = {
-            key: Estimate(value=est.value, n=num_clips)
-            for key, est in point_deltas(
-                scores["teacher"], scores["student"], higher_is_better=higher_is_better
-            ).items()
-        }
+        deltas = point_deltas(scores["teacher"], scores["student"], higher_is_better=higher_is_better)
+        paired = {key: Estimate(value=est.value, n=num_clips) for key, est in deltas.items()}
     return MetricResult(
         name=name,
         available=True,

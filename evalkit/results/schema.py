@@ -38,11 +38,9 @@ latent-sized grid with no learning, ``flat`` = every frame the clip's mean colou
 METRIC_ALIASES: dict[str, str] = {"rfvd": "fvd"}
 """Names accepted for a metric besides its results key (gate rules say ``rfvd``; results say ``fvd``)."""
 
-CLIP_STATUSES: tuple[str, ...] = ("ok", "failed")
-SKIP_STAGES: tuple[str, ...] = ("manifest", "load", "teacher", "student", "metrics")
 PER_CLIP_BASE_COLUMNS: tuple[str, ...] = ("clip_id", "status", "stage", "reason", "rank")
 
-_TOP_LEVEL: dict[str, type | tuple[type, ...]] = {
+_TOP_LEVEL: dict[str, type] = {
     "schema_version": int,
     "kind": str,
     "run_id": str,
@@ -208,7 +206,7 @@ def validate_results(doc: Any, source: str = "results") -> dict[str, Any]:
         if key not in doc:
             raise ResultsSchemaError(f"{source}: required key {key!r} is missing")
         if not isinstance(doc[key], expected) or (expected is int and isinstance(doc[key], bool)):
-            raise ResultsSchemaError(f"{source}: {key!r} must be {_type_name(expected)}, got {type(doc[key]).__name__}")
+            raise ResultsSchemaError(f"{source}: {key!r} must be {expected.__name__}, got {type(doc[key]).__name__}")
     if doc["status"] not in RUN_STATUSES:
         raise ResultsSchemaError(f"{source}: status {doc['status']!r} is not one of {', '.join(RUN_STATUSES)}")
     for key in ("hash", "params"):
@@ -301,9 +299,3 @@ def _validate_floors(source: str, floors: Any) -> None:
 
 def _json_float(value: float) -> float | None:
     return value if math.isfinite(value) else None
-
-
-def _type_name(expected: type | tuple[type, ...]) -> str:
-    if isinstance(expected, tuple):
-        return " or ".join(t.__name__ for t in expected)
-    return expected.__name__
