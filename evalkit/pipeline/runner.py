@@ -9,6 +9,7 @@ cached teacher work, and on rank 0 writes ``results.json``, the per-clip table, 
 from __future__ import annotations
 
 import logging
+import platform
 import sys
 import time
 from dataclasses import dataclass
@@ -383,6 +384,4 @@ def _enable_teacher_tiling(pair: Any) -> bool:
 
 
 def _cpu_name() -> str:
-    import platform
-
     return platform.processor() or platform.machine()
