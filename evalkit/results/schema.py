@@ -9,7 +9,7 @@ give typed access to the parts that are read most (metric estimates).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from evalkit.errors import InputError
@@ -151,20 +151,12 @@ class MetricResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (the ``name`` is the key it is stored under, so it is not repeated)."""
-        extra = {} if self.extrapolated is None else {"extrapolated": self.extrapolated}
-        return {
-            "available": self.available,
-            "higher_is_better": self.higher_is_better,
-            "label": self.label,
-            "variant": self.variant,
-            "unit": self.unit,
-            "per_clip": self.per_clip,
-            "reason": self.reason,
-            "fetch": self.fetch,
-            "values": {key: est.to_dict() for key, est in self.values.items()},
-            "paired": {key: est.to_dict() for key, est in self.paired.items()},
-            **extra,
-        }
+        data = {entry.name: getattr(self, entry.name) for entry in fields(self) if entry.name != "name"}
+        data["values"] = {key: est.to_dict() for key, est in self.values.items()}
+        data["paired"] = {key: est.to_dict() for key, est in self.paired.items()}
+        if self.extrapolated is None:
+            del data["extrapolated"]
+        return data
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> MetricResult:
