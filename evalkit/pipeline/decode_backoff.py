@@ -103,10 +103,6 @@ class DecodeBackoff:
             return failed
         return [(clip, alone_too_big("student", message + "; also in spatial tiles down to 4 latents"))]
 
-    def tiled_only(self, clip_id: str) -> bool:
-        """Whether the student could decode ``clip_id`` in tiles only."""
-        return any(tiled["clip_id"] == clip_id for tiled in self.tiled_clips)
-
     def recover(self, exc: torch.OutOfMemoryError) -> str:
         """Count an out-of-memory error, give cached GPU blocks back, and return the error's first line."""
         self.events += 1

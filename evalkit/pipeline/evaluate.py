@@ -35,7 +35,6 @@ from evalkit.results.schema import FLOORS, floor_column, floor_comparison, per_c
 
 logger = logging.getLogger(__name__)
 
-STAGES = ("load", "teacher_encode", "teacher_decode", "student_decode", "metrics")
 FLOOR_OF_COMPARISON = {floor_comparison(floor): floor for floor in FLOORS}
 
 
@@ -214,7 +213,7 @@ class BatchEvaluator:
 
     def _compare_tiling(self, clip: _Live) -> dict[str, Any]:
         """The clip's student latent decoded again in tiles, compared with its untiled decode."""
-        if self.backoff.tiled_only(clip.clip.clip_id):
+        if any(tiled["clip_id"] == clip.clip.clip_id for tiled in self.backoff.tiled_clips):
             return {"status": "unavailable", "reason": "the student decoded this clip in tiles only (out of memory)"}
         student = self.pair.student
         with self.placement.use(student), self.precision(), self.clock.stage("tiling_compare"):

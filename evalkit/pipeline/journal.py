@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -163,29 +164,20 @@ class ClipJournal:
 def save_state(path: Path, state: dict[str, Any]) -> None:
     """Atomically save a metric state (NumPy arrays stored as tensors, so it loads with ``weights_only``)."""
     with atomic_path(path) as tmp:
-        torch.save(_to_tensors(state), tmp)
+        torch.save(_map_leaves(state, np.ndarray, lambda array: torch.from_numpy(array.copy())), tmp)
 
 
 def load_state(path: Path) -> dict[str, Any]:
     """Load a state saved by :func:`save_state` (``torch.load(weights_only=True)``; arrays back to NumPy)."""
-    return _to_numpy(torch.load(path, map_location="cpu", weights_only=True))
+    return _map_leaves(torch.load(path, map_location="cpu", weights_only=True), torch.Tensor, torch.Tensor.numpy)
 
 
-def _to_tensors(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return torch.from_numpy(value.copy())
+def _map_leaves(value: Any, kind: type, convert: Callable[[Any], Any]) -> Any:
+    """``value`` with every ``kind`` inside its dicts, lists and tuples replaced by ``convert`` of it."""
+    if isinstance(value, kind):
+        return convert(value)
     if isinstance(value, dict):
-        return {key: _to_tensors(val) for key, val in value.items()}
+        return {key: _map_leaves(val, kind, convert) for key, val in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(_to_tensors(val) for val in value)
-    return value
-
-
-def _to_numpy(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.numpy()
-    if isinstance(value, dict):
-        return {key: _to_numpy(val) for key, val in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_to_numpy(val) for val in value)
+        return type(value)(_map_leaves(val, kind, convert) for val in value)
     return value

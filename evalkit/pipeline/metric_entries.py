@@ -14,19 +14,6 @@ from evalkit.results.aggregate import per_clip_metric_result, pooled_metric_resu
 from evalkit.results.schema import MetricResult
 
 
-def unavailable_entry(name: str, missing: UnavailableMetric) -> MetricResult:
-    """The entry of a metric that could not be computed, with its reason and the command that fixes it."""
-    spec = METRICS.get(name)
-    return unavailable_metric_result(
-        name,
-        label=spec.label,
-        higher_is_better=spec.higher_is_better,
-        reason=missing.reason,
-        fetch=missing.fetch,
-        per_clip=spec.per_clip,
-    )
-
-
 def per_clip_entry(name: str, table: pd.DataFrame, variant: Any, *, seed: int, resamples: int) -> MetricResult:
     """The entry of a per-clip metric: means and bootstrap CIs over the per-clip table's columns."""
     spec = METRICS.get(name)
@@ -84,7 +71,15 @@ def metric_entries(
     entries: dict[str, MetricResult] = {}
     for name in names:
         if name in unavailable:
-            entries[name] = unavailable_entry(name, unavailable[name])
+            spec = METRICS.get(name)
+            entries[name] = unavailable_metric_result(
+                name,
+                label=spec.label,
+                higher_is_better=spec.higher_is_better,
+                reason=unavailable[name].reason,
+                fetch=unavailable[name].fetch,
+                per_clip=spec.per_clip,
+            )
         elif name in per_clip:
             entries[name] = per_clip_entry(name, table, per_clip[name].variant, seed=seed, resamples=resamples)
         else:

@@ -9,6 +9,7 @@ cached teacher work, and on rank 0 writes ``results.json``, the per-clip table, 
 from __future__ import annotations
 
 import logging
+import platform
 import sys
 import time
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ from evalkit.pipeline.profile_section import profile_section
 from evalkit.pipeline.samples import SampleKeeper
 from evalkit.pipeline.sharding import barrier, gather, init_ranks, rank_device, shard
 from evalkit.pipeline.teacher_cache import TeacherCache
+from evalkit.results.document import utc_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -326,8 +328,8 @@ class RunSession:
                 "teacher_tiling": self.teacher_tiling,
             },
             timings={
-                "started_utc": started_utc.isoformat(timespec="seconds").replace("+00:00", "Z"),
-                "finished_utc": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
+                "started_utc": utc_stamp(started_utc),
+                "finished_utc": utc_stamp(datetime.now(UTC)),
                 "wall_s": past.wall_s + max(part.wall_s for part in everything),
                 "sessions": past.sessions + 1,
                 "stages_s": stage_totals,
@@ -382,6 +384,4 @@ def _enable_teacher_tiling(pair: Any) -> bool:
 
 
 def _cpu_name() -> str:
-    import platform
-
     return platform.processor() or platform.machine()

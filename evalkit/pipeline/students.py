@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 
 from evalkit.atomic import atomic_write_text
-from evalkit.hashing import canonical_sha256
 from evalkit.models.registry import DECODERS
-from evalkit.pipeline.config import OPERATIONAL_FIELDS, REPORTS_DIR, ConfigError, RunConfig
+from evalkit.pipeline.config import ConfigError, RunConfig
 from evalkit.pipeline.runner import RunResult, run
+from evalkit.pipeline.sweep import runs_dir
 from evalkit.results.io import read_per_clip
 from evalkit.results.schema import COMPARISONS, per_clip_column
 from evalkit.results.stats import mean_estimate
@@ -56,11 +56,7 @@ def shared_teacher(names: list[str]) -> str:
 
 def comparison_dir(config: RunConfig, names: list[str], teacher: str) -> Path:
     """``config.out``, or ``reports/<teacher>-<dataset>-students-<hash of the settings and students>``."""
-    if config.out:
-        return Path(config.out)
-    identity = {k: v for k, v in config.to_dict().items() if k not in OPERATIONAL_FIELDS | {"decoder"}}
-    digest = canonical_sha256({**identity, "students": names}, length=12, compact=False)
-    return Path(REPORTS_DIR) / f"{teacher}-{config.dataset}-students-{digest}"
+    return runs_dir(config, "decoder", {"students": names}, "students", teacher)
 
 
 def run_students(config: RunConfig, names: list[str]) -> StudentsResult:

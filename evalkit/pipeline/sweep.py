@@ -33,13 +33,18 @@ class SweepResult:
     runs: dict[int, RunResult]
 
 
-def sweep_dir(config: RunConfig, resolutions: list[int]) -> Path:
-    """``config.out``, or ``reports/<decoder>-<dataset>-sweep-<hash of the settings and sizes>``."""
+def runs_dir(config: RunConfig, varied: str, values: dict[str, list[Any]], kind: str, name: str) -> Path:
+    """``config.out``, or ``reports/<name>-<dataset>-<kind>-<hash of the settings but ``varied``, and values>``."""
     if config.out:
         return Path(config.out)
-    identity = {k: v for k, v in config.to_dict().items() if k not in OPERATIONAL_FIELDS | {"resolution"}}
-    digest = canonical_sha256({**identity, "resolutions": resolutions}, length=12, compact=False)
-    return Path(REPORTS_DIR) / f"{config.require_decoder()}-{config.dataset}-sweep-{digest}"
+    identity = {k: v for k, v in config.to_dict().items() if k not in OPERATIONAL_FIELDS | {varied}}
+    digest = canonical_sha256({**identity, **values}, length=12, compact=False)
+    return Path(REPORTS_DIR) / f"{name}-{config.dataset}-{kind}-{digest}"
+
+
+def sweep_dir(config: RunConfig, resolutions: list[int]) -> Path:
+    """``config.out``, or ``reports/<decoder>-<dataset>-sweep-<hash of the settings and sizes>``."""
+    return runs_dir(config, "resolution", {"resolutions": resolutions}, "sweep", config.require_decoder())
 
 
 def run_sweep(config: RunConfig, resolutions: list[int]) -> SweepResult:

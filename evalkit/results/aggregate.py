@@ -41,17 +41,7 @@ def per_clip_metric_result(
             seed=seed,
             resamples=resamples,
         )
-    return MetricResult(
-        name=name,
-        available=True,
-        higher_is_better=higher_is_better,
-        label=label,
-        variant=variant,
-        unit=unit,
-        per_clip=True,
-        values=values,
-        paired=paired,
-    )
+    return MetricResult(name, True, higher_is_better, label, variant, unit, per_clip=True, values=values, paired=paired)
 
 
 def pooled_metric_result(
@@ -68,22 +58,10 @@ def pooled_metric_result(
     values = {comparison: Estimate(value=float(score), n=num_clips) for comparison, score in scores.items()}
     paired = {}
     if "teacher" in scores and "student" in scores:
-        paired = {
-            key: Estimate(value=est.value, n=num_clips)
-            for key, est in point_deltas(
-                scores["teacher"], scores["student"], higher_is_better=higher_is_better
-            ).items()
-        }
+        deltas = point_deltas(scores["teacher"], scores["student"], higher_is_better=higher_is_better)
+        paired = {key: Estimate(value=est.value, n=num_clips) for key, est in deltas.items()}
     return MetricResult(
-        name=name,
-        available=True,
-        higher_is_better=higher_is_better,
-        label=label,
-        variant=variant,
-        unit=unit,
-        per_clip=False,
-        values=values,
-        paired=paired,
+        name, True, higher_is_better, label, variant, unit, per_clip=False, values=values, paired=paired
     )
 
 

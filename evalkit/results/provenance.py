@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import subprocess
 import sys
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -17,18 +18,10 @@ PACKAGES = ("torch", "torchvision", "diffusers", "numpy", "torchmetrics", "lpips
 def git_state(start: Path | None = None) -> tuple[str | None, bool | None]:
     """``(commit, dirty)`` of the git checkout holding evalkit, or ``(None, None)`` outside one."""
     where = start or Path(__file__).resolve().parent
+    git = partial(subprocess.run, cwd=where, capture_output=True, text=True, timeout=10, check=True)
     try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, timeout=10, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=where,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=True,
-        ).stdout
+        commit = git(["git", "rev-parse", "HEAD"]).stdout.strip()
+        status = git(["git", "status", "--porcelain", "--untracked-files=no"]).stdout
     except (OSError, subprocess.SubprocessError):
         return None, None
     return commit or None, bool(status.strip())

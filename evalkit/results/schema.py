@@ -9,7 +9,7 @@ give typed access to the parts that are read most (metric estimates).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from evalkit.errors import InputError
@@ -38,11 +38,9 @@ latent-sized grid with no learning, ``flat`` = every frame the clip's mean colou
 METRIC_ALIASES: dict[str, str] = {"rfvd": "fvd"}
 """Names accepted for a metric besides its results key (gate rules say ``rfvd``; results say ``fvd``)."""
 
-CLIP_STATUSES: tuple[str, ...] = ("ok", "failed")
-SKIP_STAGES: tuple[str, ...] = ("manifest", "load", "teacher", "student", "metrics")
 PER_CLIP_BASE_COLUMNS: tuple[str, ...] = ("clip_id", "status", "stage", "reason", "rank")
 
-_TOP_LEVEL: dict[str, type | tuple[type, ...]] = {
+_TOP_LEVEL: dict[str, type] = {
     "schema_version": int,
     "kind": str,
     "run_id": str,
@@ -153,20 +151,12 @@ class MetricResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (the ``name`` is the key it is stored under, so it is not repeated)."""
-        extra = {} if self.extrapolated is None else {"extrapolated": self.extrapolated}
-        return {
-            "available": self.available,
-            "higher_is_better": self.higher_is_better,
-            "label": self.label,
-            "variant": self.variant,
-            "unit": self.unit,
-            "per_clip": self.per_clip,
-            "reason": self.reason,
-            "fetch": self.fetch,
-            "values": {key: est.to_dict() for key, est in self.values.items()},
-            "paired": {key: est.to_dict() for key, est in self.paired.items()},
-            **extra,
-        }
+        data = {entry.name: getattr(self, entry.name) for entry in fields(self) if entry.name != "name"}
+        data["values"] = {key: est.to_dict() for key, est in self.values.items()}
+        data["paired"] = {key: est.to_dict() for key, est in self.paired.items()}
+        if self.extrapolated is None:
+            del data["extrapolated"]
+        return data
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> MetricResult:
@@ -208,7 +198,7 @@ def validate_results(doc: Any, source: str = "results") -> dict[str, Any]:
         if key not in doc:
             raise ResultsSchemaError(f"{source}: required key {key!r} is missing")
         if not isinstance(doc[key], expected) or (expected is int and isinstance(doc[key], bool)):
-            raise ResultsSchemaError(f"{source}: {key!r} must be {_type_name(expected)}, got {type(doc[key]).__name__}")
+            raise ResultsSchemaError(f"{source}: {key!r} must be {expected.__name__}, got {type(doc[key]).__name__}")
     if doc["status"] not in RUN_STATUSES:
         raise ResultsSchemaError(f"{source}: status {doc['status']!r} is not one of {', '.join(RUN_STATUSES)}")
     for key in ("hash", "params"):
@@ -301,9 +291,3 @@ def _validate_floors(source: str, floors: Any) -> None:
 
 def _json_float(value: float) -> float | None:
     return value if math.isfinite(value) else None
-
-
-def _type_name(expected: type | tuple[type, ...]) -> str:
-    if isinstance(expected, tuple):
-        return " or ".join(t.__name__ for t in expected)
-    return expected.__name__

@@ -54,9 +54,9 @@ def paired_estimates(
         ci_high=None if drop.ci_low is None else -drop.ci_low,
         n=n,
     )
-    ratio = _retention_of_means if higher_is_better else _inverse_retention_of_means
-    low, high = _bootstrap((reference, candidate), ratio, seed=seed, resamples=resamples, paired=True)
-    retention = Estimate(value=float(ratio(reference, candidate, axis=-1)), ci_low=low, ci_high=high, n=n)
+    sides = (reference, candidate) if higher_is_better else (candidate, reference)
+    low, high = _bootstrap(sides, _ratio_of_means, seed=seed, resamples=resamples, paired=True)
+    retention = Estimate(value=float(_ratio_of_means(*sides)), ci_low=low, ci_high=high, n=n)
     return {"drop": drop, "increase": increase, "retention": retention}
 
 
@@ -74,12 +74,10 @@ def _mean(values: np.ndarray, axis: int = -1) -> np.ndarray:
     return np.mean(values, axis=axis)
 
 
-def _retention_of_means(reference: np.ndarray, candidate: np.ndarray, axis: int = -1) -> np.ndarray:
-    return _ratio(np.mean(candidate, axis=axis), np.mean(reference, axis=axis))
-
-
-def _inverse_retention_of_means(reference: np.ndarray, candidate: np.ndarray, axis: int = -1) -> np.ndarray:
-    return _ratio(np.mean(reference, axis=axis), np.mean(candidate, axis=axis))
+def _ratio_of_means(denominator: np.ndarray, numerator: np.ndarray, axis: int = -1) -> np.ndarray:
+    """Retention: the second sample's mean over the first's (the candidate's over the reference's, or the
+    reverse for a lower-is-better metric)."""
+    return _ratio(np.mean(numerator, axis=axis), np.mean(denominator, axis=axis))
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
