@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from evalkit.errors import InputError
+from evalkit.options import COMPARISONS
 
 SCHEMA_VERSION = 1
 RESULTS_KIND = "evalkit.run"
@@ -23,7 +24,6 @@ PER_CLIP_CSV_FILE = "per_clip.csv"
 MANIFEST_FILE = "manifest.json"
 REPORT_FILE = "report.html"
 
-COMPARISONS: tuple[str, ...] = ("teacher", "student", "student_vs_teacher")
 """teacher = metric(ground truth, teacher output); student = metric(ground truth, student output);
 student_vs_teacher = metric(teacher output, student output)."""
 

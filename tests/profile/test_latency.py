@@ -52,7 +52,7 @@ def test_bad_arguments_are_rejected():
 
 
 def test_wall_clock_timer_measures_real_time():
-    assert 0.02 <= wall_clock_timer(lambda: time.sleep(0.02)) < 1.0
+    assert wall_clock_timer(lambda: time.sleep(0.02)) >= 0.02
     assert default_timer("cpu") is wall_clock_timer
     assert default_timer("cuda") is cuda_event_timer
 
