@@ -25,7 +25,8 @@ Every result's variant names its ``backbone`` and ``feature_dim``, so FVDs on di
 The detector is TorchScript, i.e. it carries code, so its file is hashed right before ``torch.jit.load`` and
 refused when the hash differs from the one the weights resolver vouched for (or the one the caller requires),
 then refused unless it maps a (1, 3, 16, 224, 224) probe to 400 features. No published sha256 of StyleGAN-V's
-``i3d_torchscript.pt`` was found, so the pin is the first fetched file's hash and results say so.
+``i3d_torchscript.pt`` was found (public code, issues and model-hub listings searched in 2026-12), so the pin is
+the first fetched file's hash and results say so.
 """
 
 from __future__ import annotations
@@ -64,56 +65,29 @@ logger = logging.getLogger(__name__)
 DETECTOR_FILE = "i3d_torchscript.pt"
 DETECTOR_PROBE_SHAPE = (1, 3, 16, 224, 224)
 DETECTOR_TRUST = "unverified detector (sha256 pinned on first use)"
-"""No published sha256 of StyleGAN-V's ``i3d_torchscript.pt`` was found (searched public code, issues and
-model-hub listings in 2026-12), so a detector is trusted by its probe output and the first fetched file's pin."""
 I3D_BACKBONE = "I3D (StyleGAN-V TorchScript, Kinetics-400 classifier)"
 
 
 @dataclass(frozen=True)
 class FVDProtocol:
-    """How clips are fed to the detector and how the covariance is normalised."""
+    """How clips are fed to the detector and how the covariance is normalised (defaults: StyleGAN-V's I3D input)."""
 
     name: str
     title: str
-    input_range: str
-    rescale: bool
-    resize: bool
-    covariance: str
-    standard: bool
-    backbone: str
+    input_range: str = "[0,255]"
+    rescale: bool = True
+    resize: bool = True
+    covariance: str = "biased"
+    standard: bool = False
+    backbone: str = I3D_BACKBONE
 
 
 FVD_VARIANTS: dict[str, FVDProtocol] = {
-    "stylegan-v": FVDProtocol(
-        "stylegan-v",
-        "StyleGAN-V",
-        "[0,255]",
-        rescale=True,
-        resize=True,
-        covariance="biased",
-        standard=True,
-        backbone=I3D_BACKBONE,
-    ),
+    "stylegan-v": FVDProtocol("stylegan-v", "StyleGAN-V", standard=True),
     "turbo-vaed-compat": FVDProtocol(
-        "turbo-vaed-compat",
-        "Turbo-VAED-compat",
-        "[0,1]",
-        rescale=False,
-        resize=True,
-        covariance="unbiased",
-        standard=False,
-        backbone=I3D_BACKBONE,
+        "turbo-vaed-compat", "Turbo-VAED-compat", "[0,1]", rescale=False, covariance="unbiased"
     ),
-    "videomae": FVDProtocol(
-        "videomae",
-        "content-debiased (VideoMAE ViT-B)",
-        "[0,255]",
-        rescale=True,
-        resize=True,
-        covariance="biased",
-        standard=False,
-        backbone=VIDEOMAE_BACKBONE,
-    ),
+    "videomae": FVDProtocol("videomae", "content-debiased (VideoMAE ViT-B)", backbone=VIDEOMAE_BACKBONE),
 }
 DETECTOR_WEIGHTS: dict[str, str] = {
     "stylegan-v": "i3d-torchscript",
@@ -278,7 +252,6 @@ class FVD(PooledMetric):
         return None
 
     def fresh(self, reference_stats: FeatureStats | None = None) -> FVD:
-        """An empty FVD with the same detector and settings (optionally on cached ``reference_stats``)."""
         twin = copy.copy(self)
         twin._empty(reference_stats)
         return twin
