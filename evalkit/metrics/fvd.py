@@ -139,12 +139,6 @@ def load_detector(path: str | Path, expected_sha256: str, device: str | torch.de
     return detector
 
 
-def _to_detector_input(clips: torch.Tensor, protocol: FVDProtocol) -> torch.Tensor:
-    """uint8 ``(B, T, H, W, 3)`` -> float ``(B, 3, T, H, W)`` in the protocol's input range."""
-    video = clips.permute(0, 4, 1, 2, 3).to(torch.float32)
-    return video / 255.0 if protocol.input_range == "[0,1]" else video
-
-
 class FVD(PooledMetric):
     """Streaming FVD: ``update`` uint8 clip pairs, ``compute`` the Fréchet distance of the pooled features.
 
@@ -279,7 +273,8 @@ class FVD(PooledMetric):
         """Detector features ``(B, D)`` (float64, CPU) of uint8 clips ``(B, T, H, W, 3)``."""
         chunks = []
         for start in range(0, clips.shape[0], self.clip_batch):
-            video = _to_detector_input(clips[start : start + self.clip_batch].to(self.device), self.protocol)
+            video = clips[start : start + self.clip_batch].to(self.device).permute(0, 4, 1, 2, 3).to(torch.float32)
+            video = video / 255.0 if self.protocol.input_range == "[0,1]" else video
             feats = self.detector(
                 video, rescale=self.protocol.rescale, resize=self.protocol.resize, return_features=True
             )
@@ -394,11 +389,9 @@ class FVD(PooledMetric):
         """Add another rank's pooled statistics; a clip present on both sides is an error."""
         state = other.state_dict() if isinstance(other, Metric) else other
         self._check_state(state)
-        if self.reference_frozen:
-            if state["reference"]["count"]:
-                raise ValueError("fvd: cannot merge reference features into cached reference_stats")
-        else:
-            self.reference_stats.merge(FeatureStats.from_dict(state["reference"]))
+        if self.reference_frozen and state["reference"]["count"]:
+            raise ValueError("fvd: cannot merge reference features into cached reference_stats")
+        self.reference_stats.merge(FeatureStats.from_dict(state["reference"]))  # empty when frozen: a no-op
         if state["clip_ids"]:
             self._check_clips(state["clip_ids"], state["variant"]["frames_per_clip"])
         self.candidate_stats.merge(FeatureStats.from_dict(state["candidate"]))
