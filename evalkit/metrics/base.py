@@ -107,7 +107,6 @@ class FrameAveragedMetric(Metric):
 
     @torch.no_grad()
     def update(self, reference: torch.Tensor, candidate: torch.Tensor, clip_ids: Sequence[str]) -> None:
-        """Score a batch of paired uint8 clips ``(B, T, H, W, 3)``; each clip id may be seen once."""
         ids = check_clip_pair(reference, candidate, clip_ids)
         self._check_new(ids)
         clips = {"reference": reference, "candidate": candidate}
@@ -205,7 +204,6 @@ class FrameAveragedMetric(Metric):
         }
 
     def fresh(self) -> FrameAveragedMetric:
-        """An empty metric with the same settings, sharing any loaded network (one per comparison)."""
         twin = copy.copy(self)
         twin._clips = {}
         return twin
@@ -220,7 +218,6 @@ class FrameAveragedMetric(Metric):
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Replace this metric's state with a saved one of the same metric and variant."""
         check_state_header(state, self.name, self.variant)
         self._clips = copy.deepcopy(state["clips"])
 

@@ -25,7 +25,8 @@ Every result's variant names its ``backbone`` and ``feature_dim``, so FVDs on di
 The detector is TorchScript, i.e. it carries code, so its file is hashed right before ``torch.jit.load`` and
 refused when the hash differs from the one the weights resolver vouched for (or the one the caller requires),
 then refused unless it maps a (1, 3, 16, 224, 224) probe to 400 features. No published sha256 of StyleGAN-V's
-``i3d_torchscript.pt`` was found, so the pin is the first fetched file's hash and results say so.
+``i3d_torchscript.pt`` was found (public code, issues and model-hub listings searched in 2026-12), so the pin is
+the first fetched file's hash and results say so.
 """
 
 from __future__ import annotations
@@ -64,56 +65,29 @@ logger = logging.getLogger(__name__)
 DETECTOR_FILE = "i3d_torchscript.pt"
 DETECTOR_PROBE_SHAPE = (1, 3, 16, 224, 224)
 DETECTOR_TRUST = "unverified detector (sha256 pinned on first use)"
-"""No published sha256 of StyleGAN-V's ``i3d_torchscript.pt`` was found (searched public code, issues and
-model-hub listings in 2026-12), so a detector is trusted by its probe output and the first fetched file's pin."""
 I3D_BACKBONE = "I3D (StyleGAN-V TorchScript, Kinetics-400 classifier)"
 
 
 @dataclass(frozen=True)
 class FVDProtocol:
-    """How clips are fed to the detector and how the covariance is normalised."""
+    """How clips are fed to the detector and how the covariance is normalised (defaults: StyleGAN-V's I3D input)."""
 
     name: str
     title: str
-    input_range: str
-    rescale: bool
-    resize: bool
-    covariance: str
-    standard: bool
-    backbone: str
+    input_range: str = "[0,255]"
+    rescale: bool = True
+    resize: bool = True
+    covariance: str = "biased"
+    standard: bool = False
+    backbone: str = I3D_BACKBONE
 
 
 FVD_VARIANTS: dict[str, FVDProtocol] = {
-    "stylegan-v": FVDProtocol(
-        "stylegan-v",
-        "StyleGAN-V",
-        "[0,255]",
-        rescale=True,
-        resize=True,
-        covariance="biased",
-        standard=True,
-        backbone=I3D_BACKBONE,
-    ),
+    "stylegan-v": FVDProtocol("stylegan-v", "StyleGAN-V", standard=True),
     "turbo-vaed-compat": FVDProtocol(
-        "turbo-vaed-compat",
-        "Turbo-VAED-compat",
-        "[0,1]",
-        rescale=False,
-        resize=True,
-        covariance="unbiased",
-        standard=False,
-        backbone=I3D_BACKBONE,
+        "turbo-vaed-compat", "Turbo-VAED-compat", "[0,1]", rescale=False, covariance="unbiased"
     ),
-    "videomae": FVDProtocol(
-        "videomae",
-        "content-debiased (VideoMAE ViT-B)",
-        "[0,255]",
-        rescale=True,
-        resize=True,
-        covariance="biased",
-        standard=False,
-        backbone=VIDEOMAE_BACKBONE,
-    ),
+    "videomae": FVDProtocol("videomae", "content-debiased (VideoMAE ViT-B)", backbone=VIDEOMAE_BACKBONE),
 }
 DETECTOR_WEIGHTS: dict[str, str] = {
     "stylegan-v": "i3d-torchscript",
@@ -163,12 +137,6 @@ def load_detector(path: str | Path, expected_sha256: str, device: str | torch.de
             "fetch the genuine file with `evalkit weights fetch i3d-torchscript`"
         )
     return detector
-
-
-def _to_detector_input(clips: torch.Tensor, protocol: FVDProtocol) -> torch.Tensor:
-    """uint8 ``(B, T, H, W, 3)`` -> float ``(B, 3, T, H, W)`` in the protocol's input range."""
-    video = clips.permute(0, 4, 1, 2, 3).to(torch.float32)
-    return video / 255.0 if protocol.input_range == "[0,1]" else video
 
 
 class FVD(PooledMetric):
@@ -278,7 +246,6 @@ class FVD(PooledMetric):
         return None
 
     def fresh(self, reference_stats: FeatureStats | None = None) -> FVD:
-        """An empty FVD with the same detector and settings (optionally on cached ``reference_stats``)."""
         twin = copy.copy(self)
         twin._empty(reference_stats)
         return twin
@@ -306,7 +273,8 @@ class FVD(PooledMetric):
         """Detector features ``(B, D)`` (float64, CPU) of uint8 clips ``(B, T, H, W, 3)``."""
         chunks = []
         for start in range(0, clips.shape[0], self.clip_batch):
-            video = _to_detector_input(clips[start : start + self.clip_batch].to(self.device), self.protocol)
+            video = clips[start : start + self.clip_batch].to(self.device).permute(0, 4, 1, 2, 3).to(torch.float32)
+            video = video / 255.0 if self.protocol.input_range == "[0,1]" else video
             feats = self.detector(
                 video, rescale=self.protocol.rescale, resize=self.protocol.resize, return_features=True
             )
@@ -421,11 +389,9 @@ class FVD(PooledMetric):
         """Add another rank's pooled statistics; a clip present on both sides is an error."""
         state = other.state_dict() if isinstance(other, Metric) else other
         self._check_state(state)
-        if self.reference_frozen:
-            if state["reference"]["count"]:
-                raise ValueError("fvd: cannot merge reference features into cached reference_stats")
-        else:
-            self.reference_stats.merge(FeatureStats.from_dict(state["reference"]))
+        if self.reference_frozen and state["reference"]["count"]:
+            raise ValueError("fvd: cannot merge reference features into cached reference_stats")
+        self.reference_stats.merge(FeatureStats.from_dict(state["reference"]))  # empty when frozen: a no-op
         if state["clip_ids"]:
             self._check_clips(state["clip_ids"], state["variant"]["frames_per_clip"])
         self.candidate_stats.merge(FeatureStats.from_dict(state["candidate"]))

@@ -31,11 +31,6 @@ BACKBONE_WEIGHTS = {"alex": "lpips-alex", "vgg": "lpips-vgg"}
 LPIPS_VERSION = "0.1"
 
 
-def linear_weights_path(net: str) -> Path:
-    """The linear-layer weights file shipped inside the ``lpips`` package for ``net``."""
-    return Path(lpips_package.__file__).parent / "weights" / f"v{LPIPS_VERSION}" / f"{net}.pth"
-
-
 def _backbone_key_map(model: lpips_package.LPIPS) -> dict[str, str]:
     """torchvision ``features.<i>.<param>`` key -> LPIPS ``net.slice<k>.<i>.<param>`` key.
 
@@ -63,7 +58,10 @@ def build_lpips_network(net: str, backbone_path: str | Path) -> lpips_package.LP
     if missing:
         raise ValueError(f"{backbone_path} is not a torchvision {net} checkpoint: it lacks {missing[:4]}")
     state = {key_map[key]: tensor for key, tensor in backbone.items() if key in key_map}
-    linear = torch.load(linear_weights_path(net), map_location="cpu", weights_only=True)
+    linear_path = (
+        Path(lpips_package.__file__).parent / "weights" / f"v{LPIPS_VERSION}" / f"{net}.pth"
+    )  # ships with lpips
+    linear = torch.load(linear_path, map_location="cpu", weights_only=True)
     state.update(linear)
     state.update({key.replace("lin", "lins.", 1): tensor for key, tensor in linear.items()})  # the ModuleList alias
     state.update({key: value for key, value in model.state_dict().items() if key.startswith("scaling_layer.")})

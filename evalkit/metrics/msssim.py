@@ -18,7 +18,7 @@ import torch
 from torch.nn.functional import avg_pool2d
 
 from evalkit.metrics.base import FrameAveragedMetric
-from evalkit.metrics.ssim import BORDER, K1, K2, KERNEL_SIZE, SIGMA, _blur, _moments, _prepared
+from evalkit.metrics.ssim import BORDER, K1, K2, KERNEL_SIZE, SIGMA, _blur, _moments, _prepared, ssim_terms
 
 WEIGHTS = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
 SCALES = len(WEIGHTS)
@@ -38,13 +38,7 @@ def too_small_reason(height: int, width: int) -> str | None:
 def _scale_terms(reference: torch.Tensor, candidate: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-frame (mean SSIM of the whole map, mean contrast-structure of the valid interior) at one scale."""
     reference, candidate = _prepared(reference, "torchmetrics"), _prepared(candidate, "torchmetrics")
-    (mu_c, cc), (mu_r, rr) = _moments(candidate), _moments(reference)
-    cr = _blur(candidate * reference)
-    mu_cc, mu_rr, mu_cr = mu_c * mu_c, mu_r * mu_r, mu_c * mu_r
-    var_c, var_r, cov = (cc - mu_cc).clamp_(min=0.0), (rr - mu_rr).clamp_(min=0.0), cr - mu_cr
-    c1, c2 = K1**2, K2**2  # data range 1
-    upper, lower = 2 * cov + c2, var_c + var_r + c2
-    ssim_map = ((2 * mu_cr + c1) * upper) / ((mu_cc + mu_rr + c1) * lower)
+    ssim_map, upper, lower = ssim_terms(_moments(candidate), _moments(reference), _blur(candidate * reference))
     contrast = (upper / lower)[..., BORDER:-BORDER, BORDER:-BORDER]
     return ssim_map.flatten(1).mean(dim=1), contrast.flatten(1).mean(dim=1)
 

@@ -77,21 +77,24 @@ def _moments(frames: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     return mean, mean_square
 
 
-def _ssim_from_moments(
-    mu_c: torch.Tensor, cc: torch.Tensor, mu_r: torch.Tensor, rr: torch.Tensor, cr: torch.Tensor
-) -> torch.Tensor:
-    """Per-frame mean of the SSIM map from both sides' moments and the blurred cross product."""
+def ssim_terms(
+    candidate: tuple[torch.Tensor, torch.Tensor], reference: tuple[torch.Tensor, torch.Tensor], cross: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The SSIM map and its contrast-structure numerator and denominator, from both sides' :func:`_moments` and
+    the blurred cross product (MS-SSIM reads the contrast term at scales 1-4)."""
+    (mu_c, cc), (mu_r, rr) = candidate, reference
     mu_cc, mu_rr, mu_cr = mu_c * mu_c, mu_r * mu_r, mu_c * mu_r
-    var_c, var_r, cov = (cc - mu_cc).clamp_(min=0.0), (rr - mu_rr).clamp_(min=0.0), cr - mu_cr
+    var_c, var_r, cov = (cc - mu_cc).clamp_(min=0.0), (rr - mu_rr).clamp_(min=0.0), cross - mu_cr
     c1, c2 = K1**2, K2**2  # data range 1
-    ssim_map = ((2 * mu_cr + c1) * (2 * cov + c2)) / ((mu_cc + mu_rr + c1) * (var_c + var_r + c2))
-    return ssim_map.flatten(1).mean(dim=1)
+    upper, lower = 2 * cov + c2, var_c + var_r + c2
+    return ((2 * mu_cr + c1) * upper) / ((mu_cc + mu_rr + c1) * lower), upper, lower
 
 
 def ssim(reference: torch.Tensor, candidate: torch.Tensor, variant: str = "wang") -> torch.Tensor:
     """Per-frame SSIM of float frames ``(N, 3, H, W)`` in [0, 1]; returns ``(N,)``."""
     reference, candidate = _prepared(reference, variant), _prepared(candidate, variant)
-    return _ssim_from_moments(*_moments(candidate), *_moments(reference), _blur(candidate * reference))
+    ssim_map = ssim_terms(_moments(candidate), _moments(reference), _blur(candidate * reference))[0]
+    return ssim_map.flatten(1).mean(dim=1)
 
 
 class SSIM(FrameAveragedMetric):
@@ -141,9 +144,8 @@ class SSIM(FrameAveragedMetric):
         of ground truth, teacher and student need 9 blurred maps instead of 15)."""
         prepared = {name: _prepared(values, self.ssim_variant) for name, values in frames.items()}
         moments = {name: _moments(values) for name, values in prepared.items()}
-        return {
-            comparison: {
-                "score": _ssim_from_moments(*moments[cand], *moments[ref], _blur(prepared[cand] * prepared[ref]))
-            }
-            for comparison, (ref, cand) in comparisons.items()
-        }
+        scores = {}
+        for comparison, (ref, cand) in comparisons.items():
+            ssim_map = ssim_terms(moments[cand], moments[ref], _blur(prepared[cand] * prepared[ref]))[0]
+            scores[comparison] = {"score": ssim_map.flatten(1).mean(dim=1)}
+        return scores

@@ -70,21 +70,10 @@ def clip_vmaf(reference: torch.Tensor, distorted: torch.Tensor) -> torch.Tensor:
     side_by_side = torch.cat([distorted, reference], dim=2).cpu().contiguous().numpy()
     with tempfile.TemporaryDirectory(prefix="evalkit-vmaf-") as folder:
         log = Path(folder) / "vmaf.json"
+        raw_input = f"-hide_banner -loglevel error -f rawvideo -pix_fmt rgb24 -s {2 * width}x{height} -r 25 -i pipe:0"
         command = [
             ffmpeg_executable(),
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "rgb24",
-            "-s",
-            f"{2 * width}x{height}",
-            "-r",
-            "25",
-            "-i",
-            "pipe:0",
+            *raw_input.split(),
             "-lavfi",
             vmaf_graph(width, height, str(log)),
             "-f",
@@ -145,4 +134,3 @@ class VMAF(FrameAveragedMetric):
             }
             for comparison, (reference, candidate) in comparisons.items()
         }
-
