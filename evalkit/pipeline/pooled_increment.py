@@ -8,6 +8,7 @@ a constant amount per batch and a resumed run gets exactly the state it would ha
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,26 +20,21 @@ SIDES = ("reference", "candidate")
 
 def compact(state: Any) -> Any:
     """``state`` with every FVD side's feature sums set to None where its per-clip features rebuild them exactly."""
-    if not isinstance(state, dict):
-        return state
-    if not _holds_features(state):
-        return {key: compact(value) for key, value in state.items()}
-    rebuilt = _rebuilt(state)
-    return {**state, **{side: None for side in SIDES if _same(rebuilt[side], state[side])}}
+    return _each_fvd_state(state, lambda fvd, sums: {side: None for side in SIDES if _same(sums[side], fvd[side])})
 
 
 def expand(state: Any) -> Any:
     """Undo :func:`compact`: the left-out feature sums rebuilt from the per-clip features."""
+    return _each_fvd_state(state, lambda fvd, sums: {side: sums[side] for side in SIDES if fvd[side] is None})
+
+
+def _each_fvd_state(state: Any, change: Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]) -> Any:
+    """``state`` with every nested FVD state updated by ``change(fvd_state, rebuilt_sums)``."""
     if not isinstance(state, dict):
         return state
-    if not _holds_features(state):
-        return {key: expand(value) for key, value in state.items()}
-    rebuilt = _rebuilt(state)
-    return {**state, **{side: rebuilt[side] for side in SIDES if state[side] is None}}
-
-
-def _holds_features(state: dict[str, Any]) -> bool:
-    return {"clip_ids", "features", *SIDES} <= state.keys()
+    if not {"clip_ids", "features", *SIDES} <= state.keys():
+        return {key: _each_fvd_state(value, change) for key, value in state.items()}
+    return {**state, **change(state, _rebuilt(state))}
 
 
 def _rebuilt(state: dict[str, Any]) -> dict[str, dict[str, Any] | None]:
