@@ -43,10 +43,6 @@ class FlopReport:
         """The same count in multiply-accumulates, the unit fvcore and ptflops report."""
         return self.total_flops // 2
 
-    def at_depth(self, depth: int) -> dict[str, int]:
-        """Per-module FLOPs for modules at most ``depth`` levels below the root (``0`` = total only)."""
-        return {name: flops for name, flops in self.by_module.items() if name == TOTAL_KEY or name.count(".") < depth}
-
     def to_dict(self) -> dict[str, Any]:
         """JSON-serialisable form; ``zero_count_ops`` maps op name to the number of calls."""
         return {

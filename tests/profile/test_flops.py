@@ -83,13 +83,10 @@ def test_attention_is_counted_only_under_the_math_backend(math_attention):
         assert any("scaled_dot_product" in op for op in report.zero_count_ops)
 
 
-def test_at_depth_and_output():
+def test_per_module_counts_and_output():
     model = nn.Sequential(nn.Sequential(nn.Conv3d(2, 2, 1), nn.Conv3d(2, 2, 1)), nn.Conv3d(2, 3, 1))
     x = torch.randn(1, 2, 1, 2, 2)
     report, output = count_flops_with_output(model, (x,))
     assert output.shape == (1, 3, 1, 2, 2)
     # 1x1x1 convs on 4 voxels: 2*2*2*4 = 32 each for 2->2, 2*3*2*4 = 48 for 2->3
-    assert report.at_depth(1) == {"0": 64, "1": 48, TOTAL_KEY: 112}
-    assert set(report.at_depth(2)) == {"0", "0.0", "0.1", "1", TOTAL_KEY}
-    assert report.by_module["0.0"] == report.by_module["0.1"] == 32
-    assert report.at_depth(0) == {TOTAL_KEY: 112}
+    assert report.by_module == {"0": 64, "0.0": 32, "0.1": 32, "1": 48, TOTAL_KEY: 112}
