@@ -6,6 +6,7 @@ value, and the CLI flags all read their choices here, so a new choice is added o
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from typing import Any
 
 DEVICES = ("auto", "cpu", "cuda")
@@ -34,14 +35,26 @@ SSIM_VARIANTS = ("wang", "torchmetrics")
 LPIPS_NETS = ("alex", "vgg")
 FVD_VARIANTS = ("stylegan-v", "turbo-vaed-compat", "videomae")
 """The names of ``evalkit.metrics.fvd.FVD_VARIANTS`` (a test keeps the two equal)."""
-DEFAULT_SSIM_VARIANT = "wang"
-DEFAULT_LPIPS_NET = "alex"
-DEFAULT_FVD_VARIANT = "stylegan-v"
 
-METRIC_SETTINGS = ("ssim_variant", "lpips_net", "lpips_weights", "fvd_variant", "fvd_detector")
-"""The metric variants and weight files a command's settings carry under these names (``MetricOptions``'s too)."""
+
+@dataclass(frozen=True, kw_only=True)
+class MetricVariants:
+    """The metric variants and the FVD detector file, declared once: every command's settings inherit them
+    (keyword-only, so a subclass may still start with required fields)."""
+
+    ssim_variant: str = "wang"
+    lpips_net: str = "alex"
+    fvd_variant: str = "stylegan-v"
+    fvd_detector: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class MetricSettings(MetricVariants):
+    """:class:`MetricVariants` and the LPIPS backbone file (`evalkit run` and ``MetricOptions``)."""
+
+    lpips_weights: str | None = None
 
 
 def metric_settings(settings: Any) -> dict[str, Any]:
-    """The ``METRIC_SETTINGS`` that ``settings`` (a config or parsed flags) carries, as ``MetricOptions`` keywords."""
-    return {name: getattr(settings, name) for name in METRIC_SETTINGS if hasattr(settings, name)}
+    """The ``MetricSettings`` fields that ``settings`` (a config or parsed flags) carries, as keywords."""
+    return {f.name: getattr(settings, f.name) for f in fields(MetricSettings) if hasattr(settings, f.name)}

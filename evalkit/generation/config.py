@@ -7,14 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.hashing import canonical_sha256
-from evalkit.options import DEFAULT_FVD_VARIANT, DEFAULT_LPIPS_NET, DEFAULT_SSIM_VARIANT
+from evalkit.options import MetricVariants
 
 OPERATIONAL_FIELDS = ("out", "into", "progress")
 """Settings that say where results go, not what they are: left out of the default folder's hash."""
 
 
 @dataclass(frozen=True)
-class GenerateCheckConfig:
+class GenerateCheckConfig(MetricVariants):
     """Everything one generation check needs; each field is the `evalkit generate-check` flag of the same name.
 
     Latents come from ``pipeline`` (a diffusers folder or Hub id, prompts x seeds, generation settings left ``None``
@@ -49,10 +49,6 @@ class GenerateCheckConfig:
     reference_fold: int | None = None
     reference_max_clips: int | None = None
     bootstrap_resamples: int = 1000
-    lpips_net: str = DEFAULT_LPIPS_NET
-    ssim_variant: str = DEFAULT_SSIM_VARIANT
-    fvd_variant: str = DEFAULT_FVD_VARIANT
-    fvd_detector: str | None = None
     save_clips: int = 4
     flicker: bool = False
     seed: int = 0

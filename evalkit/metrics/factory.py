@@ -12,7 +12,7 @@ import importlib
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from evalkit.options import DEFAULT_FVD_VARIANT, DEFAULT_LPIPS_NET, DEFAULT_SSIM_VARIANT
+from evalkit.options import MetricSettings
 from evalkit.registry import Registry
 from evalkit.weights import WeightsUnavailable, get_spec
 
@@ -60,7 +60,7 @@ for _spec in (
 
 
 @dataclass(frozen=True)
-class MetricOptions:
+class MetricOptions(MetricSettings):
     """Every metric option, shared by `evalkit run` and `evalkit score` (same defaults, same protocol).
 
     Args:
@@ -77,11 +77,6 @@ class MetricOptions:
     """
 
     device: str = "cpu"
-    ssim_variant: str = DEFAULT_SSIM_VARIANT
-    lpips_net: str = DEFAULT_LPIPS_NET
-    lpips_weights: str | None = None
-    fvd_variant: str = DEFAULT_FVD_VARIANT
-    fvd_detector: str | None = None
     allow_download: bool | None = None
     frame_batch: int | None = None
     clip_batch: int = 4

@@ -20,10 +20,7 @@ from evalkit.data.limits import DEFAULT_MAX_FRAME_PIXELS
 from evalkit.errors import InputError, UnreadableFileError, read_text_file
 from evalkit.hashing import canonical_sha256
 from evalkit.options import (
-    DEFAULT_FVD_VARIANT,
-    DEFAULT_LPIPS_NET,
     DEFAULT_METRICS,
-    DEFAULT_SSIM_VARIANT,
     DEVICES,
     DTYPES,
     INITS,
@@ -32,6 +29,7 @@ from evalkit.options import (
     POSTERIORS,
     PROFILE_MODES,
     TILING_MODES,
+    MetricSettings,
     metric_settings,
 )
 
@@ -62,7 +60,7 @@ class ConfigError(InputError, ValueError):
 
 
 @dataclass(frozen=True)
-class RunConfig:
+class RunConfig(MetricSettings):
     """Everything `evalkit run` needs; ``to_dict()`` is written to ``results.json`` as ``config``.
 
     Args:
@@ -125,11 +123,6 @@ class RunConfig:
     bootstrap_resamples: int = 1000
     profile: str = "auto"
     profile_onnx: str = "none"
-    ssim_variant: str = DEFAULT_SSIM_VARIANT
-    lpips_net: str = DEFAULT_LPIPS_NET
-    lpips_weights: str | None = None
-    fvd_variant: str = DEFAULT_FVD_VARIANT
-    fvd_detector: str | None = None
     teacher_config: dict[str, Any] | None = None
     student_config: dict[str, Any] | None = None
     protocol_preset: str | None = None

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from evalkit import __version__
+from evalkit.options import DTYPES as DTYPE_NAMES
 from evalkit.options import ONNX_CHOICES
 from evalkit.profile.cache import ProfileCache
 from evalkit.profile.decoder_profile import DecodeFn, profile_decoder
@@ -33,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 BENCH_SCHEMA = "evalkit.bench/1"
 ROLES = ("teacher", "student")
-DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+# evalkit.options.DTYPES as torch dtypes, most precise first (the order bench runs and lists them in)
+DTYPES = dict(sorted(((name, getattr(torch, name)) for name in DTYPE_NAMES), key=lambda item: torch.finfo(item[1]).eps))
 
 
 def parse_resolutions(text: str) -> list[tuple[int, int]]:
