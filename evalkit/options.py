@@ -40,7 +40,15 @@ FVD_VARIANTS = ("stylegan-v", "turbo-vaed-compat", "videomae")
 @dataclass(frozen=True, kw_only=True)
 class MetricVariants:
     """The metric variants and the FVD detector file, declared once: every command's settings inherit them
-    (keyword-only, so a subclass may still start with required fields)."""
+    (keyword-only, so a subclass may still start with required fields).
+
+    Args:
+        ssim_variant: ``"wang"`` (standard) or ``"torchmetrics"`` (Turbo-VAED paper).
+        lpips_net: ``"alex"`` or ``"vgg"``.
+        fvd_variant: ``"stylegan-v"`` (standard), ``"turbo-vaed-compat"`` or ``"videomae"`` (content-debiased).
+        fvd_detector: explicit path of ``i3d_torchscript.pt`` (used even if its hash differs from the pin), or
+            for ``"videomae"`` of the folder holding the VideoMAE checkpoint.
+    """
 
     ssim_variant: str = "wang"
     lpips_net: str = "alex"
@@ -50,7 +58,8 @@ class MetricVariants:
 
 @dataclass(frozen=True, kw_only=True)
 class MetricSettings(MetricVariants):
-    """:class:`MetricVariants` and the LPIPS backbone file (`evalkit run` and ``MetricOptions``)."""
+    """:class:`MetricVariants` and ``lpips_weights``, an explicit torchvision backbone file (else the weights
+    resolver finds it), for `evalkit run` and ``MetricOptions``."""
 
     lpips_weights: str | None = None
 

@@ -61,16 +61,10 @@ for _spec in (
 
 @dataclass(frozen=True)
 class MetricOptions(MetricSettings):
-    """Every metric option, shared by `evalkit run` and `evalkit score` (same defaults, same protocol).
+    """Every metric option, shared by every command: the inherited :class:`~evalkit.options.MetricSettings`, and
 
     Args:
         device: where metric networks run.
-        ssim_variant: ``"wang"`` (standard) or ``"torchmetrics"`` (Turbo-VAED paper).
-        lpips_net: ``"alex"`` or ``"vgg"``.
-        lpips_weights: explicit path of the torchvision backbone file (else the weights resolver finds it).
-        fvd_variant: ``"stylegan-v"`` (standard), ``"turbo-vaed-compat"`` or ``"videomae"`` (content-debiased).
-        fvd_detector: explicit path of ``i3d_torchscript.pt`` (used even if its hash differs from the pin), or
-            for ``"videomae"`` of the folder holding the VideoMAE checkpoint.
         allow_download: passed to ``evalkit.weights.resolve``.
         frame_batch: frames per PSNR/SSIM/LPIPS call (None: by device, see ``FrameAveragedMetric.chunk_frames``).
         clip_batch: clips per I3D call.

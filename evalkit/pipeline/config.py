@@ -85,7 +85,7 @@ class RunConfig(MetricSettings):
         profile: cost profile of the pair at the run's clip shape in ``results.json`` (cached per weights,
             environment and shape): ``on``, ``off``, or ``auto`` (on unless too costly, e.g. a teacher decoder
             over 100M parameters on the CPU); profile_onnx: ONNX proxy of ``none``, the ``student`` or ``both``.
-        lpips_net, ssim_variant, fvd_variant, fvd_detector, lpips_weights: metric variants and weight files.
+        the metric variants and weight files: see :class:`~evalkit.options.MetricSettings`.
         teacher_config, student_config: config overrides for random init (tiny test models); file only.
         protocol_preset: a named, versioned protocol (``datasets/protocols/<name>.yaml``) whose settings apply.
         tiling: ``compare`` decodes every student clip again in overlapped tiles and reports tiled-vs-untiled
