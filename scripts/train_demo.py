@@ -67,18 +67,21 @@ CHUNK_FRAMES = 20
 INITIAL_LOGVAR = -6.0  # posterior sigma ~0.05
 # 8x8 spatial / 4x temporal / 16 channels (the HunyuanVideo, Wan and CogVideoX compression): a 2x2 patchify,
 # two spatio-temporal stages, and no resnets at the half-resolution stage, so the cost sits at 1/4 and 1/8 size.
+# The stages resample with LTX-Video 0.9.5's residual space-to-depth / depth-to-space paths: a parameter-free
+# patchify autoencoder from the first step, which the convolutions refine (with plain strided-conv stages the
+# held-out PSNR was 0.4-3.1 dB lower after ~250 steps at batch 4).
 TEACHER_CONFIG = {
     "latent_channels": 16,
-    "block_out_channels": (32, 64, 96),
+    "block_out_channels": (32, 64, 128),
     "layers_per_block": (0, 1, 1, 1),
-    "decoder_block_out_channels": (32, 64, 96),
+    "decoder_block_out_channels": (32, 64, 128),
     "decoder_layers_per_block": (1, 1, 1, 0),
-    "down_block_types": ("LTXVideoDownBlock3D",) * 3,
-    "downsample_type": ("conv",) * 3,
+    "down_block_types": ("LTXVideo095DownBlock3D",) * 3,
+    "downsample_type": ("spatiotemporal", "spatiotemporal", "conv"),
     "spatio_temporal_scaling": (True, True, False),
     "decoder_spatio_temporal_scaling": (True, True, False),
     "decoder_inject_noise": (False,) * 4,
-    "upsample_residual": (False,) * 3,
+    "upsample_residual": (True, True, False),
     "upsample_factor": (1,) * 3,
     "patch_size": 2,
     "patch_size_t": 1,
@@ -173,9 +176,11 @@ def train_teacher(
     lr: float,
     widths: tuple,
     ema_decay: float,
+    resume: Path | None = None,
 ) -> dict:
     """Train the reduced LTX-class VAE from scratch (AdamW, warm-up then constant lr, L1, gradient clipping at 1)
     and write the EMA of its weights with ``save_pretrained``; a checkpoint is written every 100 steps.
+    ``resume``: a checkpoint folder to continue from (its weights; the optimizer starts afresh with its warm-up).
 
     It trains on the posterior mode. The log-variance bias starts at -6 and gets no loss gradient, so the
     posterior stays narrow (sigma ~0.05) and seeded samples stay close to the mode.
@@ -184,9 +189,12 @@ def train_teacher(
 
     torch.manual_seed(SEED)
     config = {**TEACHER_CONFIG, "block_out_channels": widths, "decoder_block_out_channels": widths}
-    vae = AutoencoderKLLTXVideo(**config).train()
-    with torch.no_grad():  # the last conv_out channel is the shared log-variance
-        vae.encoder.conv_out.conv.bias[-1] = INITIAL_LOGVAR
+    if resume is not None:
+        vae = AutoencoderKLLTXVideo.from_pretrained(resume).train()
+    else:
+        vae = AutoencoderKLLTXVideo(**config).train()
+        with torch.no_grad():  # the last conv_out channel is the shared log-variance
+            vae.encoder.conv_out.conv.bias[-1] = INITIAL_LOGVAR
     ema = torch.optim.swa_utils.AveragedModel(vae, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(ema_decay))
     sampler = RandomClipSampler(training_videos(work), frames, crop, resolution=256, seed=SEED + 1, cache=True)
     optimizer = torch.optim.AdamW(vae.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=1e-4)
@@ -376,12 +384,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--teacher-minutes", type=float, default=35.0, help="safety stop for the teacher stage")
     parser.add_argument("--teacher-lr", type=float, default=5e-4)
     parser.add_argument("--teacher-ema", type=float, default=0.95, help="EMA decay of the shipped teacher weights")
-    parser.add_argument("--teacher-widths", type=int, nargs=3, default=[32, 64, 96], help="block_out_channels")
+    parser.add_argument("--resume-teacher", type=Path, help="continue training from this checkpoint folder")
+    parser.add_argument("--teacher-widths", type=int, nargs=3, default=[32, 64, 128], help="block_out_channels")
     parser.add_argument("--crop", type=int, default=64)
     parser.add_argument("--student-steps", type=int, default=5000)
     parser.add_argument("--student-minutes", type=float, default=9.0, help="safety stop for the student stage")
     parser.add_argument("--student-frames", type=int, default=9, help="frames per distillation window (4k+1)")
-    parser.add_argument("--batch-size", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (1 is faster on a busy machine)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
@@ -400,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
             args.teacher_lr,
             tuple(args.teacher_widths),
             args.teacher_ema,
+            args.resume_teacher,
         )
         (args.work / "teacher_summary.json").write_text(json.dumps(summary, indent=1))
         write_pins()
