@@ -61,6 +61,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("--resolution", int, "PX", "short side before cropping"),
     )
     data.add_argument("--no-hflip", dest="hflip", action="store_false", help="no random horizontal flips")
+    data.add_argument(
+        "--channel-shuffle", action="store_true", help="random RGB channel order per window (few-hue footage)"
+    )
     optim = parser.add_argument_group("optimisation")
     _add_defaulted(
         optim,

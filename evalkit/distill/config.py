@@ -21,6 +21,7 @@ class DistillConfig:
         dataset, root, split, fold: training videos (any dataset adapter; every frame of each video is used).
         num_frames, crop_size, resolution, hflip: training windows (frames), square crop after resizing the short
             side to ``resolution``, random horizontal flips.
+        channel_shuffle: random RGB channel order per window (for footage whose hues are few; off by default).
         batch_size, grad_accum: clips per micro-batch and micro-batches per optimiser step.
         lr, betas, weight_decay, eps: AdamW; ema_decay: EMA of decoder and heads after every optimiser step.
         posterior: teacher latents: a seeded posterior ``sample`` (official) or its ``mode``.
@@ -49,6 +50,7 @@ class DistillConfig:
     crop_size: int = 256
     resolution: int | None = 256
     hflip: bool = True
+    channel_shuffle: bool = False
     batch_size: int = 1
     grad_accum: int = 8
     lr: float = 1e-4

@@ -1,4 +1,5 @@
-"""Random training windows for distillation: a seeded clip window, short-side resize, random crop and flip.
+"""Random training windows for distillation: a seeded clip window, short-side resize, random crop, flip and
+channel order.
 
 Evaluation clips come from the fixed clip protocol; training wants many different views of few videos, so
 each draw picks a video, a window of consecutive frames and a crop position from one ``torch.Generator``.
@@ -34,6 +35,9 @@ class RandomClipSampler:
         crop_size: side of the square crop, after resizing the short side to ``resolution``.
         resolution: short side the frames are resized to before cropping (``None`` keeps the decoded size).
         hflip: flip each window left-right with probability 1/2.
+        channel_shuffle: put each window's RGB channels in a random order (one of six), so that hues the footage
+            rarely shows are trained as often as the common ones. An autoencoder's target is its input, so any
+            channel order is a valid training clip.
         seed: seed of the generator that makes every random choice.
         backend: decode backend (see :mod:`evalkit.data.backends`).
         cache: keep every decoded, resized video in memory (small datasets: no decoding after the first draw).
@@ -46,6 +50,7 @@ class RandomClipSampler:
         crop_size: int,
         resolution: int | None = 256,
         hflip: bool = True,
+        channel_shuffle: bool = False,
         seed: int = 0,
         backend: str = "auto",
         cache: bool = False,
@@ -61,6 +66,7 @@ class RandomClipSampler:
         self.num_frames = num_frames
         self.crop_size = crop_size
         self.hflip = hflip
+        self.channel_shuffle = channel_shuffle
         self.backend = backend
         self.protocol = ClipProtocol(num_frames=None, resolution=resolution, crop="none", spatial_multiple=1)
         self.generator = torch.Generator().manual_seed(seed)
@@ -95,6 +101,8 @@ class RandomClipSampler:
         window = frames[:, top : top + self.crop_size, left : left + self.crop_size]
         if self.hflip and self._randint(2):
             window = window.flip(2)
+        if self.channel_shuffle:
+            window = window[..., torch.randperm(3, generator=self.generator)]
         return window.contiguous()
 
     def batch(self, batch_size: int) -> torch.Tensor:

@@ -98,6 +98,7 @@ class Distiller:
             config.crop_size,
             resolution=config.resolution,
             hflip=config.hflip,
+            channel_shuffle=config.channel_shuffle,
             seed=config.seed + 1,
             backend=config.backend,
         )

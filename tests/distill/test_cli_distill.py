@@ -89,3 +89,15 @@ def test_bad_option_combinations_fail_before_any_work(capsys, tmp_path, monkeypa
 
 def _must_not_run(*args, **kwargs):
     raise AssertionError("work started before the options were checked")
+
+
+@pytest.mark.parametrize(("flags", "expected"), [([], False), (["--channel-shuffle"], True)])
+def test_channel_shuffle_flag_reaches_the_config(tmp_path, monkeypatch, flags, expected):
+    from evalkit.distill import trainer
+
+    seen = []
+    monkeypatch.setattr(trainer, "distill", lambda config, resume=True: seen.append(config) or _must_not_run())
+    argv = ["distill", "--teacher", "demo", "--student", "ltx", "--out", str(tmp_path / "out"), "--no-perceptual"]
+    with pytest.raises(AssertionError, match="work started"):
+        main(argv + flags)
+    assert seen[0].channel_shuffle is expected

@@ -69,3 +69,18 @@ def test_bad_settings_name_the_problem(videos):
         RandomClipSampler(videos, num_frames=5, crop_size=64, resolution=32)
     with pytest.raises(ValueError, match="needs at least one training video"):
         RandomClipSampler([], num_frames=5, crop_size=16)
+
+
+def test_channel_shuffle_permutes_the_rgb_channels_of_the_same_window(videos):
+    plain = RandomClipSampler(videos, 5, 16, resolution=None, hflip=False, seed=5)
+    shuffled = RandomClipSampler(videos, 5, 16, resolution=None, hflip=False, channel_shuffle=True, seed=5)
+    orders = set()
+    for _ in range(30):
+        window, permuted = plain.draw(), shuffled.draw()
+        # the channel order is the last draw, so both samplers chose the same window and crop
+        order = tuple(next(c for c in range(3) if torch.equal(permuted[..., i], window[..., c])) for i in range(3))
+        assert sorted(order) == [0, 1, 2]
+        assert torch.equal(permuted, window[..., list(order)])
+        orders.add(order)
+        plain.generator.set_state(shuffled.generator.get_state())
+    assert len(orders) == 6
