@@ -13,6 +13,20 @@ One command (CPU) runs every stage with fixed seeds:
 3. ``student``: runs ``evalkit distill`` (frozen teacher encoder, L1 + feature alignment) and writes the
    EMA decoder to ``evalkit/models/demo/turbo_demo``.
 4. ``evaluate``: teacher and student on the held-out clips; writes ``evalkit/models/demo/provenance.json``.
+
+The shipped teacher trained in three runs, each continuing from the weights the last one wrote, and the student
+in two (step counts fix the weights; the minute limits are only safety stops):
+
+    W=/tmp/evalkit-demo T=evalkit/models/demo/teacher M=--teacher-minutes=600
+    python scripts/train_demo.py --work $W --stages prepare teacher --teacher-steps 3505 $M
+    python scripts/train_demo.py --work $W --stages teacher --resume-teacher $T --teacher-steps 1101 $M
+    python scripts/train_demo.py --work $W --stages teacher --resume-teacher $T --teacher-steps 4000 $M \
+        --channel-shuffle --cosine
+    python scripts/train_demo.py --work $W --stages student --student-steps 2873 --student-minutes 600 \
+        --student-channel-shuffle
+    mv $W/distill $W/distill-run1; cp evalkit/models/demo/turbo_demo/decoder.safetensors $W/student_run1.safetensors
+    python scripts/train_demo.py --work $W --stages student evaluate --student-steps 2209 --student-minutes 600 \
+        --student-init $W/student_run1.safetensors
 """
 
 from __future__ import annotations
@@ -20,6 +34,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import shutil
 import sys
 import time
@@ -177,10 +192,15 @@ def train_teacher(
     widths: tuple,
     ema_decay: float,
     resume: Path | None = None,
+    channel_shuffle: bool = False,
+    cosine: bool = False,
 ) -> dict:
     """Train the reduced LTX-class VAE from scratch (AdamW, warm-up then constant lr, L1, gradient clipping at 1)
     and write the EMA of its weights with ``save_pretrained``; a checkpoint is written every 100 steps.
     ``resume``: a checkpoint folder to continue from (its weights; the optimizer starts afresh with its warm-up).
+    ``channel_shuffle``: permute each window's RGB channels at random, so that hues the footage rarely shows
+    (saturated greens and yellows: bigbuckbunny's grass) are learnt as well as the common ones.
+    ``cosine``: decay the learning rate to a tenth over ``steps`` (cosine) after the warm-up.
 
     It trains on the posterior mode. The log-variance bias starts at -6 and gets no loss gradient, so the
     posterior stays narrow (sigma ~0.05) and seeded samples stay close to the mode.
@@ -198,7 +218,13 @@ def train_teacher(
     ema = torch.optim.swa_utils.AveragedModel(vae, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(ema_decay))
     sampler = RandomClipSampler(training_videos(work), frames, crop, resolution=256, seed=SEED + 1, cache=True)
     optimizer = torch.optim.AdamW(vae.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=1e-4)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / TEACHER_WARMUP))
+
+    def factor(step: int) -> float:
+        decay = 0.55 + 0.45 * math.cos(math.pi * min(1.0, step / steps)) if cosine else 1.0
+        return min(1.0, (step + 1) / TEACHER_WARMUP) * decay
+
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+    shuffle = torch.Generator().manual_seed(SEED + 2)
     log = []
     started = time.monotonic()
     step = 0
@@ -208,6 +234,8 @@ def train_teacher(
 
     for step in range(1, steps + 1):
         x = ClipProtocol.to_model_input(sampler.batch(batch_size))
+        if channel_shuffle:
+            x = torch.stack([clip[torch.randperm(3, generator=shuffle)] for clip in x])
         recon = vae.decode(vae.encode(x).latent_dist.mode()).sample
         l1 = (recon - x).abs().mean()
         optimizer.zero_grad(set_to_none=True)
@@ -233,7 +261,10 @@ def train_teacher(
         "window": [frames, crop, crop],
         "seconds": round(time.monotonic() - started, 1),
         "l1_mean_last_50_steps": float(np.mean([row["l1"] for row in log[-50:]])),
-        "optimizer": f"AdamW lr {lr} ({TEACHER_WARMUP}-step warm-up, then constant), betas (0.9, 0.95), "
+        "resumed_from": str(resume) if resume else None,
+        "channel_shuffle": channel_shuffle,
+        "optimizer": f"AdamW lr {lr} ({TEACHER_WARMUP}-step warm-up, then "
+        f"{'cosine to a tenth' if cosine else 'constant'}), betas (0.9, 0.95), "
         f"weight decay 1e-4, gradient norm clipped at 1; shipped weights: EMA {ema_decay}",
         "loss": "L1 on the posterior mode (log-variance bias fixed at -6)",
         "seed": SEED,
@@ -281,8 +312,18 @@ def write_pins() -> dict[str, str]:
     return recorded
 
 
-def distill_student(work: Path, steps: int, max_minutes: float, frames: int, crop: int, threads: int) -> dict:
-    """Distil the reduced LTX-shaped Turbo-VAED student with ``evalkit distill`` and ship its EMA decoder."""
+def distill_student(
+    work: Path,
+    steps: int,
+    max_minutes: float,
+    frames: int,
+    crop: int,
+    threads: int,
+    channel_shuffle: bool = False,
+    init: Path | None = None,
+) -> dict:
+    """Distil the reduced Turbo-VAED student with ``evalkit distill`` (into ``work/distill``) and ship its EMA
+    decoder; ``init``: a decoder file to start from instead of a random initialisation."""
     from evalkit.distill import DistillConfig, distill
     from evalkit.models import demo
 
@@ -303,6 +344,8 @@ def distill_student(work: Path, steps: int, max_minutes: float, frames: int, cro
         lr=1e-3,
         ema_decay=0.95,
         posterior="sample",
+        channel_shuffle=channel_shuffle,
+        student_weights=str(init) if init else None,
         perceptual=False,
         max_steps=steps,
         max_minutes=max_minutes,
@@ -315,6 +358,8 @@ def distill_student(work: Path, steps: int, max_minutes: float, frames: int, cro
     shutil.copyfile(result.checkpoint / "decoder.safetensors", demo.STUDENT_FILE)
     return {
         **{k: result.summary[k] for k in ("step", "seconds", "stopped_by", "loss_last_10_steps")},
+        "initialised_from": str(init) if init else None,
+        "channel_shuffle": channel_shuffle,
         "recipe": "evalkit distill: frozen teacher encoder, seeded posterior sample, L1 + feature alignment "
         "(up_block_0, weight 1.0), no LPIPS (no VGG backbone offline), AdamW lr 1e-3 betas (0.9, 0.95) wd 1e-4, "
         "batch 1, no accumulation, EMA 0.95 (shipped)",
@@ -385,10 +430,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--teacher-lr", type=float, default=5e-4)
     parser.add_argument("--teacher-ema", type=float, default=0.95, help="EMA decay of the shipped teacher weights")
     parser.add_argument("--resume-teacher", type=Path, help="continue training from this checkpoint folder")
+    parser.add_argument("--channel-shuffle", action="store_true", help="permute RGB channels of teacher windows")
+    parser.add_argument("--cosine", action="store_true", help="cosine decay of the teacher lr to 1/10")
     parser.add_argument("--teacher-widths", type=int, nargs=3, default=[32, 64, 128], help="block_out_channels")
     parser.add_argument("--crop", type=int, default=64)
     parser.add_argument("--student-steps", type=int, default=5000)
     parser.add_argument("--student-minutes", type=float, default=9.0, help="safety stop for the student stage")
+    parser.add_argument("--student-channel-shuffle", action="store_true", help="random RGB order (student)")
+    parser.add_argument("--student-init", type=Path, help="decoder.safetensors to start the student from")
     parser.add_argument("--student-frames", type=int, default=9, help="frames per distillation window (4k+1)")
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (1 is faster on a busy machine)")
@@ -410,19 +459,32 @@ def main(argv: list[str] | None = None) -> int:
             tuple(args.teacher_widths),
             args.teacher_ema,
             args.resume_teacher,
+            args.channel_shuffle,
+            args.cosine,
         )
-        (args.work / "teacher_summary.json").write_text(json.dumps(summary, indent=1))
+        stages = args.work / "teacher_stages.json"  # one entry per teacher run: resumed runs append theirs
+        history = json.loads(stages.read_text()) if args.resume_teacher and stages.is_file() else []
+        stages.write_text(json.dumps([*history, summary], indent=1))
         write_pins()
     if "student" in args.stages:
         summary = distill_student(
-            args.work, args.student_steps, args.student_minutes, args.student_frames, args.crop, args.threads
+            args.work,
+            args.student_steps,
+            args.student_minutes,
+            args.student_frames,
+            args.crop,
+            args.threads,
+            args.student_channel_shuffle,
+            args.student_init,
         )
-        (args.work / "student_summary.json").write_text(json.dumps(summary, indent=1))
+        stages = args.work / "student_stages.json"  # one entry per student run: initialised runs append theirs
+        history = json.loads(stages.read_text()) if args.student_init and stages.is_file() else []
+        stages.write_text(json.dumps([*history, summary], indent=1))
         write_pins()
     if "evaluate" in args.stages:
         provenance = {
-            "teacher_training": json.loads((args.work / "teacher_summary.json").read_text()),
-            "student_distillation": json.loads((args.work / "student_summary.json").read_text()),
+            "teacher_training": json.loads((args.work / "teacher_stages.json").read_text()),
+            "student_distillation": json.loads((args.work / "student_stages.json").read_text()),
             "training_segments": {name: list(span) for name, span in TRAIN_SEGMENTS.items()},
             "heldout_segments": {name: [list(s) for s in spans] for name, spans in HELDOUT_SEGMENTS.items()},
             "heldout_evaluation": evaluate(args.work),
