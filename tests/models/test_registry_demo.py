@@ -37,7 +37,7 @@ def test_describe_counts_the_shipped_models_and_finds_their_files():
     assert row["student_params"] == _stored_parameters(demo.STUDENT_FILE) == 464_923
     # the teacher file also stores the 2 x 16 latents_mean/std buffers
     assert row["teacher_total_params"] == _stored_parameters(demo.TEACHER_FILE) - 2 * 16 == 4_300_701
-    assert row["teacher_decoder_params"] == 2_301_388
+    assert row["teacher_decoder_params"] == 2_759_788
     assert (row["teacher_weights_status"], row["student_weights_status"]) == ("present", "present")
     assert (row["frame_rule"], row["spatial_compression"], row["latent_channels"]) == ("4k+1", 8, 16)
 
@@ -46,7 +46,7 @@ def test_decoders_table_lists_the_demo_pair_as_present(capsys):
     assert main(["decoders"]) == 0
     rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()[1:] if line}
     assert rows["turbo-demo"] == [
-        "turbo-demo", "AutoencoderKLLTXVideo", "2.3M", "0.5M", "8x8x4", "4k+1", "16", "present", "present"
+        "turbo-demo", "AutoencoderKLLTXVideo", "2.8M", "0.5M", "8x8x4", "4k+1", "16", "present", "present"
     ]  # fmt: skip
     assert rows["demo"][-2:] == ["present", "-"]
 
