@@ -234,6 +234,7 @@ def train_teacher(
 
     for step in range(1, steps + 1):
         x = ClipProtocol.to_model_input(sampler.batch(batch_size))
+        # its own generator, not the sampler's channel_shuffle: the shipped run 3 drew its orders this way
         if channel_shuffle:
             x = torch.stack([clip[torch.randperm(3, generator=shuffle)] for clip in x])
         recon = vae.decode(vae.encode(x).latent_dist.mode()).sample
@@ -408,6 +409,13 @@ def evaluate(work: Path) -> dict:
     return result
 
 
+def record_run(path: Path, summary: dict, continues: bool) -> None:
+    """Write ``summary`` as the last entry of the run list in ``path``: appended when this run continues an
+    earlier one's weights, the only entry otherwise (provenance then lists every run behind the shipped file)."""
+    history = json.loads(path.read_text()) if continues and path.is_file() else []
+    path.write_text(json.dumps([*history, summary], indent=1))
+
+
 def machine() -> dict:
     """The CPU model, core count and load average the timings were taken under."""
     import os
@@ -462,9 +470,7 @@ def main(argv: list[str] | None = None) -> int:
             args.channel_shuffle,
             args.cosine,
         )
-        stages = args.work / "teacher_stages.json"  # one entry per teacher run: resumed runs append theirs
-        history = json.loads(stages.read_text()) if args.resume_teacher and stages.is_file() else []
-        stages.write_text(json.dumps([*history, summary], indent=1))
+        record_run(args.work / "teacher_stages.json", summary, continues=args.resume_teacher is not None)
         write_pins()
     if "student" in args.stages:
         summary = distill_student(
@@ -477,9 +483,7 @@ def main(argv: list[str] | None = None) -> int:
             args.student_channel_shuffle,
             args.student_init,
         )
-        stages = args.work / "student_stages.json"  # one entry per student run: initialised runs append theirs
-        history = json.loads(stages.read_text()) if args.student_init and stages.is_file() else []
-        stages.write_text(json.dumps([*history, summary], indent=1))
+        record_run(args.work / "student_stages.json", summary, continues=args.student_init is not None)
         write_pins()
     if "evaluate" in args.stages:
         provenance = {
