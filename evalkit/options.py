@@ -16,6 +16,8 @@ TRAINING_DTYPES = ("float32", "bfloat16")
 """`evalkit distill` trains in float32 or under bfloat16 autocast (float16 would need a loss scaler)."""
 INITS = ("pretrained", "random")
 POSTERIORS = ("mode", "sample")
+LR_SCHEDULES = ("constant", "cosine")
+"""`evalkit distill`'s learning rate over the run: constant (official ``train.sh``) or cosine decay to a floor."""
 OFFLOAD_MODES = ("auto", "always", "never")
 PROFILE_MODES = ("auto", "on", "off")
 TILING_MODES = ("off", "compare")

@@ -8,7 +8,7 @@ import logging
 import sys
 
 from evalkit.distill.config import DistillConfig
-from evalkit.options import INITS, POSTERIORS, TRAINING_DTYPES
+from evalkit.options import INITS, LR_SCHEDULES, POSTERIORS, TRAINING_DTYPES
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +70,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("--batch-size", int, "N", "clips per micro-batch"),
         ("--grad-accum", int, "N", "micro-batches per step"),
         ("--lr", float, "RATE", "AdamW learning rate"),
+        ("--lr-schedule", None, LR_SCHEDULES, "lr over the run: constant, or cosine decay to --lr-min-ratio"),
+        ("--lr-min-ratio", float, "R", "cosine: the last step's lr as a fraction of --lr"),
     )
     optim.add_argument(
         "--betas",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from evalkit.options import INITS, POSTERIORS, TRAINING_DTYPES
+from evalkit.options import INITS, LR_SCHEDULES, POSTERIORS, TRAINING_DTYPES
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,8 @@ class DistillConfig:
         channel_shuffle: random RGB channel order per window (for footage whose hues are few; off by default).
         batch_size, grad_accum: clips per micro-batch and micro-batches per optimiser step.
         lr, betas, weight_decay, eps: AdamW; ema_decay: EMA of decoder and heads after every optimiser step.
+        lr_schedule, lr_min_ratio: ``constant`` lr, or ``cosine`` decay from ``lr`` at step 0 to
+            ``lr * lr_min_ratio`` at ``max_steps`` (a resume with another ``max_steps`` reshapes the rest of the decay).
         posterior: teacher latents: a seeded posterior ``sample`` (official) or its ``mode``.
         dtype: ``bfloat16`` runs the student under autocast (weights, optimiser and EMA stay float32).
         perceptual: use LPIPS(VGG) (needs its backbone weights); perceptual_weight, feature_weight: loss weights.
@@ -54,6 +57,8 @@ class DistillConfig:
     batch_size: int = 1
     grad_accum: int = 8
     lr: float = 1e-4
+    lr_schedule: str = "constant"
+    lr_min_ratio: float = 0.1
     betas: tuple[float, float] = (0.9, 0.95)
     weight_decay: float = 1e-4
     eps: float = 1e-15
@@ -87,6 +92,7 @@ class DistillConfig:
             ("dtype", self.dtype, TRAINING_DTYPES),
             ("posterior", self.posterior, POSTERIORS),
             ("teacher_init", self.teacher_init, INITS),
+            ("lr_schedule", self.lr_schedule, LR_SCHEDULES),
         ):
             if value not in choices:
                 raise ValueError(f"distill: {name} must be one of {', '.join(choices)}; got {value!r}")
@@ -94,6 +100,8 @@ class DistillConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"distill: {name} must be a positive integer; got {value!r}")
+        if not 0.0 <= self.lr_min_ratio <= 1.0:
+            raise ValueError(f"distill: lr_min_ratio must be in [0, 1]; got {self.lr_min_ratio!r}")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"distill: ema_decay must be in [0, 1); got {self.ema_decay}")
         if self.teacher_config and self.teacher_init != "random":
@@ -139,6 +147,13 @@ class DistillConfig:
             raise ValueError(f"distill: {', '.join(given)} has no effect without --eval-every N; add it")
         if self.eval_max_clips is not None and (isinstance(self.eval_max_clips, bool) or self.eval_max_clips < 1):
             raise ValueError(f"distill: eval_max_clips must be a positive integer; got {self.eval_max_clips!r}")
+
+    def lr_at(self, step: int) -> float:
+        """The learning rate of optimiser step ``step`` (0-based) under ``lr_schedule``."""
+        if self.lr_schedule == "constant":
+            return self.lr
+        progress = min(step / self.max_steps, 1.0)
+        return self.lr * (self.lr_min_ratio + (1.0 - self.lr_min_ratio) * 0.5 * (1.0 + math.cos(math.pi * progress)))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready settings."""

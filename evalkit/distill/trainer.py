@@ -209,6 +209,8 @@ class Distiller:
             terms = self.micro_step()
             for key, value in terms.items():
                 sums[key] = sums.get(key, 0.0) + value / self.config.grad_accum
+        for group in self.optimizer.param_groups:
+            group["lr"] = self.config.lr_at(self.step)
         self.optimizer.step()
         self.ema.update_parameters(self.trainable)
         self.step += 1

@@ -101,3 +101,22 @@ def test_channel_shuffle_flag_reaches_the_config(tmp_path, monkeypatch, flags, e
     with pytest.raises(AssertionError, match="work started"):
         main(argv + flags)
     assert seen[0].channel_shuffle is expected
+
+
+def test_lr_schedule_flags_reach_the_config(tmp_path, monkeypatch):
+    from evalkit.distill import trainer
+
+    seen = []
+    monkeypatch.setattr(trainer, "distill", lambda config, resume=True: seen.append(config) or _must_not_run())
+    argv = ["distill", "--teacher", "demo", "--student", "ltx", "--out", str(tmp_path / "out"), "--no-perceptual"]
+    with pytest.raises(AssertionError, match="work started"):
+        main(argv + ["--lr-schedule", "cosine", "--lr-min-ratio", "0.05"])
+    assert (seen[0].lr_schedule, seen[0].lr_min_ratio) == ("cosine", 0.05)
+
+
+def test_lr_schedule_typo_exits_2(tmp_path, capsys):
+    argv = ["distill", "--teacher", "demo", "--student", "ltx", "--out", str(tmp_path / "out"), "--no-perceptual"]
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv + ["--lr-schedule", "cosin"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'cosin'" in capsys.readouterr().err

@@ -78,3 +78,13 @@ def test_bfloat16_autocast_trains_float32_weights(tiny_config):
     result = distiller.train()
     assert all(p.dtype == torch.float32 for p in distiller.decoder.parameters())
     assert math.isfinite(result.summary["loss_last_10_steps"]["total"])
+
+
+def test_cosine_schedule_sets_each_steps_lr(tiny_config):
+    distiller = Distiller(tiny_config(max_steps=4, grad_accum=1, lr_schedule="cosine", lr_min_ratio=0.2))
+    seen = []
+    original = distiller.optimizer.step
+    distiller.optimizer.step = lambda: seen.append(distiller.optimizer.param_groups[0]["lr"]) or original()
+    distiller.train(resume=False)
+    # 1e-3 * (0.2 + 0.8 * (1 + cos(pi * s / 4)) / 2) for s = 0..3, by hand
+    assert seen == pytest.approx([1e-3, 8.828427e-4, 6e-4, 3.171573e-4], rel=1e-6)
