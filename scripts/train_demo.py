@@ -15,18 +15,24 @@ One command (CPU) runs every stage with fixed seeds:
 4. ``evaluate``: teacher and student on the held-out clips; writes ``evalkit/models/demo/provenance.json``.
 
 The shipped teacher trained in three runs, each continuing from the weights the last one wrote, and the student
-in two (step counts fix the weights; the minute limits are only safety stops):
+in five (step counts fix the weights; the minute limits are only safety stops; runs 3-5 used one thread each):
 
     W=/tmp/evalkit-demo T=evalkit/models/demo/teacher M=--teacher-minutes=600
+    S="python scripts/train_demo.py --work $W --student-minutes 600 --stages student"
+    D=evalkit/models/demo/turbo_demo/decoder.safetensors
+    done_run() { mv $W/distill $W/distill-run$1; cp $D $W/student_run$1.safetensors; }
     python scripts/train_demo.py --work $W --stages prepare teacher --teacher-steps 3505 $M
     python scripts/train_demo.py --work $W --stages teacher --resume-teacher $T --teacher-steps 1101 $M
     python scripts/train_demo.py --work $W --stages teacher --resume-teacher $T --teacher-steps 4000 $M \
         --channel-shuffle --cosine
-    python scripts/train_demo.py --work $W --stages student --student-steps 2873 --student-minutes 600 \
-        --student-channel-shuffle
-    mv $W/distill $W/distill-run1; cp evalkit/models/demo/turbo_demo/decoder.safetensors $W/student_run1.safetensors
-    python scripts/train_demo.py --work $W --stages student evaluate --student-steps 2209 --student-minutes 600 \
-        --student-init $W/student_run1.safetensors
+    $S --student-steps 2873 --student-channel-shuffle; done_run 1
+    $S --student-steps 2209 --student-init $W/student_run1.safetensors; done_run 2
+    $S --student-steps 300 --student-init $W/student_run2.safetensors --threads 1 \
+        --student-only bigbuckbunny; done_run 3
+    $S --student-steps 600 --student-init $W/student_run3.safetensors --threads 1 --student-lr 1e-4 \
+        --student-colour-only --student-copies 3; done_run 4
+    $S evaluate --student-steps 3300 --student-init $W/student_run4.safetensors --threads 1 --student-lr 1e-4 \
+        --student-cosine --student-colour-only --student-copies 9
 """
 
 from __future__ import annotations
@@ -313,6 +319,36 @@ def write_pins() -> dict[str, str]:
     return recorded
 
 
+def student_training_root(work: Path, only: str | None = None, colour_only: bool = False, copies: int = 1) -> Path:
+    """The student's training folders: every prepared folder, or those of clip ``only``; ``colour_only`` drops the
+    greyscale pans (R = G = B); each folder of ``only`` (or bigbuckbunny) is there ``copies`` times.
+
+    Copies, not links: the folder adapter lists a folder reached by several links once. Rebalancing matters here
+    because the reduced student draws bigbuckbunny's yellow-greens grey when its windows are one in nine.
+    """
+    source = work / "train"
+    if only is None and not colour_only and copies == 1:
+        return source
+    weighted = only or "bigbuckbunny"
+    root = work / f"train-student-{only or 'all'}{'-colour' if colour_only else ''}-x{copies}"
+    for folder in sorted(source.iterdir()):
+        if only is not None and not folder.name.startswith(only):
+            continue
+        if colour_only and is_greyscale(folder):
+            continue
+        for copy in range(copies if folder.name.startswith(weighted) else 1):
+            target = root / (folder.name if copy == 0 else f"{folder.name}_copy{copy + 1}")
+            if not target.exists():
+                shutil.copytree(folder, target)
+    return root
+
+
+def is_greyscale(folder: Path) -> bool:
+    """Whether the first frame of a prepared folder has equal R, G and B everywhere."""
+    pixels = np.asarray(Image.open(min(folder.iterdir())).convert("RGB"))
+    return bool((pixels == pixels[..., :1]).all())
+
+
 def distill_student(
     work: Path,
     steps: int,
@@ -322,9 +358,13 @@ def distill_student(
     threads: int,
     channel_shuffle: bool = False,
     init: Path | None = None,
+    lr: float = 1e-3,
+    cosine: bool = False,
+    root: Path | None = None,
 ) -> dict:
     """Distil the reduced Turbo-VAED student with ``evalkit distill`` (into ``work/distill``) and ship its EMA
-    decoder; ``init``: a decoder file to start from instead of a random initialisation."""
+    decoder; ``init``: a decoder file to start from instead of a random initialisation; ``cosine``: decay ``lr``
+    to a tenth over the run; ``root``: training folders (default: every prepared one)."""
     from evalkit.distill import DistillConfig, distill
     from evalkit.models import demo
 
@@ -337,12 +377,13 @@ def distill_student(
         teacher_weights=str(demo.TEACHER_DIR),
         out=str(work / "distill"),
         dataset="folder",
-        root=str(work / "train"),
+        root=str(root or work / "train"),
         num_frames=frames,
         crop_size=crop,
         resolution=256,
         grad_accum=1,
-        lr=1e-3,
+        lr=lr,
+        lr_schedule="cosine" if cosine else "constant",
         ema_decay=0.95,
         posterior="sample",
         channel_shuffle=channel_shuffle,
@@ -360,10 +401,11 @@ def distill_student(
     return {
         **{k: result.summary[k] for k in ("step", "seconds", "stopped_by", "loss_last_10_steps")},
         "initialised_from": str(init) if init else None,
+        "training_folders": sorted(folder.name for folder in Path(config.root).iterdir()),
         "channel_shuffle": channel_shuffle,
         "recipe": "evalkit distill: frozen teacher encoder, seeded posterior sample, L1 + feature alignment "
-        "(up_block_0, weight 1.0), no LPIPS (no VGG backbone offline), AdamW lr 1e-3 betas (0.9, 0.95) wd 1e-4, "
-        "batch 1, no accumulation, EMA 0.95 (shipped)",
+        "(up_block_0, weight 1.0), no LPIPS (no VGG backbone offline), AdamW (lr and schedule in config) "
+        "betas (0.9, 0.95) wd 1e-4, batch 1, no accumulation, EMA 0.95 (shipped)",
         "config": config.to_dict(),
     }
 
@@ -446,6 +488,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--student-minutes", type=float, default=9.0, help="safety stop for the student stage")
     parser.add_argument("--student-channel-shuffle", action="store_true", help="random RGB order (student)")
     parser.add_argument("--student-init", type=Path, help="decoder.safetensors to start the student from")
+    parser.add_argument("--student-lr", type=float, default=1e-3)
+    parser.add_argument("--student-cosine", action="store_true", help="cosine decay of the student lr to 1/10")
+    parser.add_argument("--student-only", metavar="CLIP", help="train the student on this clip's folders only")
+    parser.add_argument("--student-colour-only", action="store_true", help="drop the greyscale pans (student)")
+    parser.add_argument("--student-copies", type=int, default=1, help="copies of bigbuckbunny's (or CLIP's) folders")
     parser.add_argument("--student-frames", type=int, default=9, help="frames per distillation window (4k+1)")
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (1 is faster on a busy machine)")
@@ -482,6 +529,9 @@ def main(argv: list[str] | None = None) -> int:
             args.threads,
             args.student_channel_shuffle,
             args.student_init,
+            args.student_lr,
+            args.student_cosine,
+            student_training_root(args.work, args.student_only, args.student_colour_only, args.student_copies),
         )
         record_run(args.work / "student_stages.json", summary, continues=args.student_init is not None)
         write_pins()

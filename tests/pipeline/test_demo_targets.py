@@ -17,11 +17,11 @@ RESAMPLE_FLOOR_DB = {"bigbuckbunny": 23.71, "bikes": 24.34, "carphone": 24.88}
 MARGIN_DB = 4.0
 MIN_SSIM = 0.80
 MIN_RETENTION = 0.97
-# The shipped pair (docs/demo.md): the teacher clears every floor, but by 4 dB on carphone only; the student
-# loses bigbuckbunny's colours and sits under the floor. Strict, so a retrained pair that meets a target fails
-# here until its marker goes.
+# The shipped pair (docs/demo.md): both clear the floor, but the teacher by 4 dB on carphone only, and the student
+# keeps 94.7% of its PSNR. Strict, so a retrained pair that meets a target fails here until its marker
+# goes.
 TEACHER_SHORT = pytest.mark.xfail(strict=True, reason="the demo teacher is not yet 4 dB above every floor")
-STUDENT_SHORT = pytest.mark.xfail(strict=True, reason="the demo student keeps 88% of the teacher's PSNR")
+STUDENT_SHORT = pytest.mark.xfail(strict=True, reason="the demo student keeps 94.7% of the teacher's PSNR")
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +52,14 @@ def test_the_teacher_beats_the_resample_floor_by_4_db_on_every_clip(default_run)
 
 
 @pytest.mark.slow
-@STUDENT_SHORT
-def test_the_student_keeps_97_percent_of_the_teacher_psnr_and_clears_the_floor(default_run):
+def test_no_decoder_is_below_the_floor(default_run):
     doc, clips = default_run
     assert list(clips.index) == list(RESAMPLE_FLOOR_DB)
-    psnr = doc["metrics"]["psnr"]["values"]
     assert below_floor(doc) == {}
+
+
+@pytest.mark.slow
+@STUDENT_SHORT
+def test_the_student_keeps_97_percent_of_the_teacher_psnr(default_run):
+    psnr = default_run[0]["metrics"]["psnr"]["values"]
     assert psnr["student"]["value"] >= MIN_RETENTION * psnr["teacher"]["value"]
