@@ -497,6 +497,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (1 is faster on a busy machine)")
     args = parser.parse_args(argv)
+    if args.student_copies < 1:
+        parser.error(f"--student-copies must be 1 or more; got {args.student_copies}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     torch.set_num_threads(args.threads)
     args.work.mkdir(parents=True, exist_ok=True)

@@ -209,6 +209,7 @@ class Distiller:
             terms = self.micro_step()
             for key, value in terms.items():
                 sums[key] = sums.get(key, 0.0) + value / self.config.grad_accum
+        # set from the step alone (no LRScheduler state), so checkpoints from before schedules existed still resume
         for group in self.optimizer.param_groups:
             group["lr"] = self.config.lr_at(self.step)
         self.optimizer.step()

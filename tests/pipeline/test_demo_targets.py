@@ -18,8 +18,7 @@ MARGIN_DB = 4.0
 MIN_SSIM = 0.80
 MIN_RETENTION = 0.97
 # The shipped pair (docs/demo.md): both clear the floor, but the teacher by 4 dB on carphone only, and the student
-# keeps 94.7% of its PSNR. Strict, so a retrained pair that meets a target fails here until its marker
-# goes.
+# keeps 94.7% of its PSNR. Strict, so a retrained pair that meets a target fails here until its marker goes.
 TEACHER_SHORT = pytest.mark.xfail(strict=True, reason="the demo teacher is not yet 4 dB above every floor")
 STUDENT_SHORT = pytest.mark.xfail(strict=True, reason="the demo student keeps 94.7% of the teacher's PSNR")
 
