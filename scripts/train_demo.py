@@ -181,9 +181,9 @@ def prepare(work: Path) -> None:
     )
 
 
-def training_videos(work: Path) -> list[TrainingVideo]:
-    """The prepared training segments as sampler inputs."""
-    folders = sorted((work / "train").iterdir())
+def training_videos(root: Path) -> list[TrainingVideo]:
+    """The training folders under ``root`` as sampler inputs."""
+    folders = sorted(root.iterdir())
     return [TrainingVideo(folder, count_frames(folder)) for folder in folders]
 
 
@@ -200,6 +200,7 @@ def train_teacher(
     resume: Path | None = None,
     channel_shuffle: bool = False,
     cosine: bool = False,
+    root: Path | None = None,
 ) -> dict:
     """Train the reduced LTX-class VAE from scratch (AdamW, warm-up then constant lr, L1, gradient clipping at 1)
     and write the EMA of its weights with ``save_pretrained``; a checkpoint is written every 100 steps.
@@ -207,6 +208,7 @@ def train_teacher(
     ``channel_shuffle``: permute each window's RGB channels at random, so that hues the footage rarely shows
     (saturated greens and yellows: bigbuckbunny's grass) are learnt as well as the common ones.
     ``cosine``: decay the learning rate to a tenth over ``steps`` (cosine) after the warm-up.
+    ``root``: training folders (default: every prepared one).
 
     It trains on the posterior mode. The log-variance bias starts at -6 and gets no loss gradient, so the
     posterior stays narrow (sigma ~0.05) and seeded samples stay close to the mode.
@@ -222,7 +224,8 @@ def train_teacher(
         with torch.no_grad():  # the last conv_out channel is the shared log-variance
             vae.encoder.conv_out.conv.bias[-1] = INITIAL_LOGVAR
     ema = torch.optim.swa_utils.AveragedModel(vae, multi_avg_fn=torch.optim.swa_utils.get_ema_multi_avg_fn(ema_decay))
-    sampler = RandomClipSampler(training_videos(work), frames, crop, resolution=256, seed=SEED + 1, cache=True)
+    root = root or work / "train"
+    sampler = RandomClipSampler(training_videos(root), frames, crop, resolution=256, seed=SEED + 1, cache=True)
     optimizer = torch.optim.AdamW(vae.parameters(), lr=lr, betas=(0.9, 0.95), weight_decay=1e-4)
 
     def factor(step: int) -> float:
@@ -270,6 +273,7 @@ def train_teacher(
         "l1_mean_last_50_steps": float(np.mean([row["l1"] for row in log[-50:]])),
         "resumed_from": str(resume) if resume else None,
         "channel_shuffle": channel_shuffle,
+        "training_folders": sorted(folder.name for folder in root.iterdir()),
         "optimizer": f"AdamW lr {lr} ({TEACHER_WARMUP}-step warm-up, then "
         f"{'cosine to a tenth' if cosine else 'constant'}), betas (0.9, 0.95), "
         f"weight decay 1e-4, gradient norm clipped at 1; shipped weights: EMA {ema_decay}",
@@ -319,18 +323,20 @@ def write_pins() -> dict[str, str]:
     return recorded
 
 
-def student_training_root(work: Path, only: str | None = None, colour_only: bool = False, copies: int = 1) -> Path:
-    """The student's training folders: every prepared folder, or those of clip ``only``; ``colour_only`` drops the
-    greyscale pans (R = G = B); each folder of ``only`` (or bigbuckbunny) is there ``copies`` times.
+def training_root(work: Path, role: str, only: str | None = None, colour_only: bool = False, copies: int = 1) -> Path:
+    """The training folders of ``role`` (teacher or student): every prepared folder, or those of clip ``only``;
+    ``colour_only`` drops the greyscale pans (R = G = B); each folder of ``only`` (or bigbuckbunny) is there
+    ``copies`` times.
 
     Copies, not links: the folder adapter lists a folder reached by several links once. Rebalancing matters here
-    because the reduced student draws bigbuckbunny's yellow-greens grey when its windows are one in nine.
+    because bigbuckbunny's yellow-greens are rare: the reduced student draws them grey when its windows are one
+    in nine.
     """
     source = work / "train"
     if only is None and not colour_only and copies == 1:
         return source
     weighted = only or "bigbuckbunny"
-    root = work / f"train-student-{only or 'all'}{'-colour' if colour_only else ''}-x{copies}"
+    root = work / f"train-{role}-{only or 'all'}{'-colour' if colour_only else ''}-x{copies}"
     for folder in sorted(source.iterdir()):
         if only is not None and not folder.name.startswith(only):
             continue
@@ -482,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume-teacher", type=Path, help="continue training from this checkpoint folder")
     parser.add_argument("--channel-shuffle", action="store_true", help="permute RGB channels of teacher windows")
     parser.add_argument("--cosine", action="store_true", help="cosine decay of the teacher lr to 1/10")
+    parser.add_argument("--teacher-colour-only", action="store_true", help="drop the greyscale pans (teacher)")
+    parser.add_argument("--teacher-copies", type=int, default=1, help="copies of bigbuckbunny's folders (teacher)")
     parser.add_argument("--teacher-widths", type=int, nargs=3, default=[32, 64, 128], help="block_out_channels")
     parser.add_argument("--crop", type=int, default=64)
     parser.add_argument("--student-steps", type=int, default=5000)
@@ -497,8 +505,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (1 is faster on a busy machine)")
     args = parser.parse_args(argv)
-    if args.student_copies < 1:
-        parser.error(f"--student-copies must be 1 or more; got {args.student_copies}")
+    for role in ("teacher", "student"):
+        if getattr(args, f"{role}_copies") < 1:
+            parser.error(f"--{role}-copies must be 1 or more; got {getattr(args, f'{role}_copies')}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     torch.set_num_threads(args.threads)
     args.work.mkdir(parents=True, exist_ok=True)
@@ -518,6 +527,7 @@ def main(argv: list[str] | None = None) -> int:
             args.resume_teacher,
             args.channel_shuffle,
             args.cosine,
+            training_root(args.work, "teacher", colour_only=args.teacher_colour_only, copies=args.teacher_copies),
         )
         record_run(args.work / "teacher_stages.json", summary, continues=args.resume_teacher is not None)
         write_pins()
@@ -533,7 +543,7 @@ def main(argv: list[str] | None = None) -> int:
             args.student_init,
             args.student_lr,
             args.student_cosine,
-            student_training_root(args.work, args.student_only, args.student_colour_only, args.student_copies),
+            training_root(args.work, "student", args.student_only, args.student_colour_only, args.student_copies),
         )
         record_run(args.work / "student_stages.json", summary, continues=args.student_init is not None)
         write_pins()
