@@ -14,8 +14,9 @@ One command (CPU) runs every stage with fixed seeds:
    EMA decoder to ``evalkit/models/demo/turbo_demo``.
 4. ``evaluate``: teacher and student on the held-out clips; writes ``evalkit/models/demo/provenance.json``.
 
-The shipped teacher trained in three runs, each continuing from the weights the last one wrote, and the student
-in five (step counts fix the weights; the minute limits are only safety stops; runs 3-5 used one thread each):
+The shipped teacher trained in four runs, each continuing from the weights the last one wrote, and the student
+in six, runs 1-5 on teacher run 3 and run 6 on teacher run 4 (step counts fix the weights; the minute limits are
+only safety stops; teacher run 4 and student runs 3-6 used one thread each):
 
     W=/tmp/evalkit-demo T=evalkit/models/demo/teacher M=--teacher-minutes=600
     S="python scripts/train_demo.py --work $W --student-minutes 600 --stages student"
@@ -31,7 +32,11 @@ in five (step counts fix the weights; the minute limits are only safety stops; r
         --student-only bigbuckbunny; done_run 3
     $S --student-steps 600 --student-init $W/student_run3.safetensors --threads 1 --student-lr 1e-4 \
         --student-colour-only --student-copies 3; done_run 4
-    $S evaluate --student-steps 3300 --student-init $W/student_run4.safetensors --threads 1 --student-lr 1e-4 \
+    $S --student-steps 3300 --student-init $W/student_run4.safetensors --threads 1 --student-lr 1e-4 \
+        --student-cosine --student-colour-only --student-copies 9; done_run 5
+    python scripts/train_demo.py --work $W --stages teacher --resume-teacher $T --teacher-steps 2400 $M \
+        --teacher-lr 3e-4 --cosine --channel-shuffle --teacher-colour-only --teacher-copies 9 --threads 1
+    $S evaluate --student-steps 5000 --student-init $W/student_run5.safetensors --threads 1 --student-lr 3e-4 \
         --student-cosine --student-colour-only --student-copies 9
 """
 
