@@ -510,9 +510,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads (1 is faster on a busy machine)")
     args = parser.parse_args(argv)
-    for role in ("teacher", "student"):
-        if getattr(args, f"{role}_copies") < 1:
-            parser.error(f"--{role}-copies must be 1 or more; got {getattr(args, f'{role}_copies')}")
+    for flag, copies in (("--teacher-copies", args.teacher_copies), ("--student-copies", args.student_copies)):
+        if copies < 1:
+            parser.error(f"{flag} must be 1 or more; got {copies}")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s", stream=sys.stderr)
     torch.set_num_threads(args.threads)
     args.work.mkdir(parents=True, exist_ok=True)
